@@ -1,0 +1,74 @@
+/*
+ * settings.h — typed application settings, the BaseSettings counterpart (SPEC §2).
+ *
+ * One static table (settings.c) declares every setting: name, type, default or
+ * "required", bounds and a one-line description. The same table drives loading,
+ * validation, `--print-config` and documentation. Both binaries use this module.
+ *
+ * Precedence, highest first: command-line flags, process environment, the env file,
+ * built-in defaults. The env file is --env-file / ENV_FILE if given (must exist),
+ * else etc/$APP_ENV.env (APP_ENV defaults to "dev"; skipped when it does not exist).
+ * Names are case-insensitive everywhere.
+ */
+#ifndef COMMON_SETTINGS_H
+#define COMMON_SETTINGS_H
+
+#include <stdio.h>
+
+#define SETTINGS_EXIT_CONFIG 78 /* EX_CONFIG: what both binaries exit with on a bad setting */
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Where an effective value came from; shown by --print-config. */
+enum setting_source { SOURCE_DEFAULT, SOURCE_FILE, SOURCE_ENV, SOURCE_FLAG };
+
+/* The effective settings. Strings are owned by the struct (settings_free). */
+struct settings {
+    char *app_name;            /* APP_NAME */
+    char *admin_email;         /* ADMIN_EMAIL (required, an email) */
+    long long items_per_user;  /* ITEMS_PER_USER >= 0 */
+    char *database_url;        /* DATABASE_URL (required, libpq URI or conninfo) */
+    char *listen;              /* LISTEN: "unix:/path" or "host:port" */
+    long long workers;         /* WORKERS >= 1 */
+    long long max_requests;    /* MAX_REQUESTS >= 0, 0 = never recycle */
+    long long max_body_bytes;  /* MAX_BODY_BYTES >= 0 */
+    long long statement_timeout_ms; /* STATEMENT_TIMEOUT_MS >= 0 */
+    enum log_level log_level;  /* LOG_LEVEL debug/info/warn/error */
+    char *migrations_dir;      /* MIGRATIONS_DIR, default sql/versions */
+    char *schema_file;         /* SCHEMA_FILE, default sql/schema.sql */
+    long long lock_timeout_ms; /* LOCK_TIMEOUT_MS, dbtool's lock_timeout, default 5000 */
+    long long lock_wait_s;     /* LOCK_WAIT_SECONDS, dbtool's advisory-lock wait, default 300 */
+
+    char *env_file;            /* the env file actually read, NULL if none */
+    char *sources_label;       /* e.g. "etc/prod.env + environment", used in messages */
+    enum setting_source source[32]; /* per table entry, same order as the table */
+};
+
+/* A command-line override: name (any case) and raw value, e.g. {"LISTEN", "unix:/x"}. */
+struct settings_flag {
+    const char *name;
+    const char *value;
+};
+
+/*
+ * Loads settings from defaults, the env file, the environment and flags.
+ * env_file: the --env-file flag value or NULL.
+ * On success returns 0 and fills *out. On any problem, prints every problem at once
+ * to `err` in the §2 format ("config: N problems in <sources>" then one indented
+ * line per problem, env-file syntax errors naming file:line) and returns -1; the
+ * caller exits SETTINGS_EXIT_CONFIG. *out is left freed on failure.
+ */
+int settings_load(struct settings *out, const char *env_file, const struct settings_flag *flags,
+                  size_t nflags, FILE *err);
+
+/* Prints the effective settings, one per line, with their source; the password in
+ * DATABASE_URL is masked. */
+void settings_print(const struct settings *s, FILE *out);
+
+/* Writes a copy of a libpq URI or conninfo string with its password replaced by
+ * "****" into buf (always NUL-terminated). Use it whenever a URL is logged. */
+void settings_mask_url(const char *url, char *buf, size_t buflen);
+
+void settings_free(struct settings *s);
+
+#endif
