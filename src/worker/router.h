@@ -23,28 +23,36 @@
 typedef void (*route_handler)(struct http_request *req, struct http_response *res);
 
 enum route_flags {
-    ROUTE_NEEDS_DB = 1 << 0,        /* answer 503 without calling the handler while the DB is down */
+    ROUTE_NEEDS_DB = 1 << 0, /* answer 503 without calling the handler while the DB is down */
     ROUTE_RESPONSE_IS_LIST = 1 << 1 /* response is an array of response_schema (OpenAPI) */
 };
 
 struct route {
-    const char *method;                  /* "GET", "POST", "PATCH", "DELETE" */
-    const char *pattern;                 /* "/users/{user_id}/items/"; {name} = int path param */
+    const char *method;  /* "GET", "POST", "PATCH", "DELETE" */
+    const char *pattern; /* "/users/{user_id}/items/"; {name} = int path param */
     route_handler handler;
     unsigned flags;
-    const struct field *path_params;     /* one per {name}, in pattern order (NULL if none) */
-    const struct schema *query;          /* declared query parameters, or NULL */
-    const struct schema *body;           /* request body schema, or NULL (no body expected) */
-    const struct schema *response;       /* response model, or NULL */
-    int success_status;                  /* 200, 201, 204 */
-    const int *error_statuses;           /* 0-terminated list of documented error statuses */
-    const char *summary;                 /* one line, for OpenAPI and logs */
-    const char *tag;                     /* "users", "items", "meta" */
+    const struct field *path_params; /* one per {name}, in pattern order (NULL if none) */
+    const struct schema *query;      /* declared query parameters, or NULL */
+    const struct schema *body;       /* request body schema, or NULL (no body expected) */
+    const struct schema *response;   /* response model, or NULL */
+    int success_status;              /* 200, 201, 204 */
+    const int *error_statuses;       /* 0-terminated list of documented error statuses */
+    const char *summary;             /* one line, for OpenAPI and logs */
+    const char *tag;                 /* "users", "items", "meta" */
 };
 
 /* Installs the route table (static storage, not copied) and the database probe used
- * for ROUTE_NEEDS_DB (returns true when the worker's connection is usable). */
+ * for ROUTE_NEEDS_DB (returns true when the worker's connection is usable; NULL: no
+ * probe, the database counts as available). Aborts, after logging every problem, when
+ * router_table_valid() refuses the table: a broken table is a bug, found at start-up. */
 void router_init(const struct route *routes, size_t nroutes, bool (*db_available)(void));
+
+/* Checks a table without installing it (for a unit test of the application's table):
+ * known method, pattern starting with '/', a handler, each {name} a whole segment
+ * declared in path_params as FIELD_INT in pattern order, at most HTTP_MAX_PATH_PARAMS /
+ * HTTP_MAX_QUERY_PARAMS, query parameters FIELD_INT or FIELD_BOOL. Logs each problem. */
+bool router_table_valid(const struct route *routes, size_t nroutes);
 
 /* Validates and dispatches one request, always leaving a reply in res. */
 void router_dispatch(struct http_request *req, struct http_response *res);

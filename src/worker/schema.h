@@ -26,7 +26,7 @@ enum field_type {
 enum field_flags {
     FIELD_REQUIRED = 1 << 0, /* missing -> "missing" */
     FIELD_NULLABLE = 1 << 1, /* JSON null accepted */
-    FIELD_SECRET   = 1 << 2, /* never echoed in `input`, never in responses or logs */
+    FIELD_SECRET = 1 << 2,   /* never echoed in `input`, never in responses or logs */
     FIELD_READONLY = 1 << 3, /* response-only (e.g. id): rejected in request bodies */
 };
 
@@ -44,7 +44,7 @@ struct field {
 #define SCHEMA_NO_MAX LLONG_MAX
 
 struct schema {
-    const char *name;             /* "UserCreate" — the OpenAPI component name */
+    const char *name; /* "UserCreate" — the OpenAPI component name */
     const struct field *fields;
     size_t nfields;
     const struct schema *items_of; /* for nested arrays in response models (User.items) */
@@ -54,6 +54,7 @@ struct schema {
 /* Collected validation problems, rendered as the 422 "detail" array. */
 struct schema_errors {
     cJSON *detail; /* JSON array; NULL while empty */
+    bool failed;   /* an allocation failed: answer 500, never a partial 422 */
 };
 
 /*
@@ -61,6 +62,11 @@ struct schema_errors {
  * Returns the parsed object (caller owns) when valid; otherwise NULL with every
  * problem appended to errs (json_invalid, model_type, missing, extra_forbidden,
  * *_type, string_too_short/long, greater_than_equal/less_than_equal, value_error).
+ * An empty body (NULL or len 0) is "missing" with loc ["body"] and input null. A key
+ * given twice counts with its last value (as Python's json); the object returned
+ * holds that one only. json_invalid's loc offset is a byte offset (Python counts
+ * characters); on cJSON syntax errors it is cJSON's position, which may be a byte
+ * past the one Python would name.
  */
 cJSON *schema_validate_body(const struct schema *s, const char *body, size_t len,
                             struct schema_errors *errs);
@@ -70,11 +76,18 @@ cJSON *schema_validate_body(const struct schema *s, const char *body, size_t len
  * parameters (loc "query"), writing each value (or its default) into out[i] in
  * declaration order. Unknown parameters are ignored, as FastAPI does. Returns true
  * when valid; otherwise false with problems appended to errs.
+ * Form decoding: '+' is a space, %XX a byte. A repeated parameter takes its last value
+ * (Starlette's QueryParams.get()). "limit=" or a bare "limit" is an empty value, so
+ * int_parsing, not the default. Ints are [+-]?digits within int64 (int_parsing
+ * otherwise); bools are 1/0 true/false t/f yes/no y/n on/off in any case (bool_parsing,
+ * pydantic's type, otherwise). Only FIELD_INT and FIELD_BOOL are allowed here.
  */
 bool schema_parse_query(const struct schema *params, const char *query, long long *out,
                         struct schema_errors *errs);
 
-/* Validates one path segment as the declared int field (loc "path"). */
+/* Validates one path segment as the declared int field (loc "path"): not an integer or
+ * beyond int64 -> int_parsing, outside min/max -> greater_than_equal/less_than_equal,
+ * with the segment as `input`. */
 bool schema_parse_path_int(const struct field *f, const char *segment, long long *out,
                            struct schema_errors *errs);
 
@@ -95,5 +108,8 @@ long long schema_utf8_length(const char *s, size_t len);
 bool schema_has(const cJSON *obj, const char *name);
 const char *schema_get_string(const cJSON *obj, const char *name); /* NULL if absent or null */
 bool schema_get_bool(const cJSON *obj, const char *name, bool fallback);
+/* Validation of FIELD_INT is exact over int64 (from the JSON text), but cJSON keeps
+ * numbers as doubles: above 2^53 in magnitude this returns the nearest double's value. */
+long long schema_get_int(const cJSON *obj, const char *name, long long fallback);
 
 #endif
