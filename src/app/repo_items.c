@@ -1,0 +1,122 @@
+/*
+ * repo_items.c — all SQL about items (SPEC §6): constant statements with $n
+ * parameters, prepared once per connection.
+ *
+ * The per-user limit (ITEMS_PER_USER) is enforced inside one transaction:
+ *   BEGIN; lock the owner's row (SELECT ... FOR NO KEY UPDATE); INSERT ... SELECT ...
+ *   WHERE (count of the owner's items) < limit; COMMIT.
+ * The lock makes creations for one owner take turns, and because the INSERT is a new
+ * statement it counts with a fresh snapshot (READ COMMITTED), which includes the items
+ * committed by whoever held the lock before. The count cannot share a statement with the
+ * lock: a statement's snapshot is taken before it waits for the lock and would miss them.
+ * FOR NO KEY UPDATE rather than FOR UPDATE: it still serialises the creators but does not
+ * block the foreign-key checks (FOR KEY SHARE) of other writers.
+ */
+#include "app/repo_items.h"
+
+#include "app/repo_pg.h"
+#include "worker/db.h"
+
+/* For each row of `rel` (exactly the REPO_ITEM_COLUMNS): its id and its Item JSON. */
+#define ITEM_JSON_FROM(rel) "SELECT i.id, row_to_json(i)::text AS json FROM " rel " i"
+
+static const struct db_statement repo_items_statements[] = {
+    {"items_lock_owner", "SELECT id FROM users WHERE id = $1::bigint FOR NO KEY UPDATE", 1},
+    {"items_create",
+     "WITH c AS (INSERT INTO items (title, description, owner_id)"
+     " SELECT $2::text, $3::text, $1::bigint"
+     " WHERE (SELECT count(*) FROM items WHERE owner_id = $1::bigint) < $4::bigint"
+     " RETURNING " REPO_ITEM_COLUMNS ") " ITEM_JSON_FROM("c"),
+     4},
+    {"items_get", ITEM_JSON_FROM("(SELECT " REPO_ITEM_COLUMNS " FROM items WHERE id = $1::bigint)"),
+     1},
+    {"items_list",
+     "SELECT coalesce('[' || string_agg(row_to_json(i)::text, ',' ORDER BY i.id) || ']', '[]')"
+     " FROM (SELECT " REPO_ITEM_COLUMNS " FROM items ORDER BY id"
+     " OFFSET $1::bigint LIMIT $2::bigint) i",
+     2},
+    {"items_update",
+     "WITH c AS (UPDATE items SET title = coalesce($2::text, title),"
+     " description = CASE WHEN $3::boolean THEN $4::text ELSE description END"
+     " WHERE id = $1::bigint RETURNING " REPO_ITEM_COLUMNS ") " ITEM_JSON_FROM("c"),
+     4},
+    {"items_delete", "DELETE FROM items WHERE id = $1::bigint RETURNING id", 1},
+};
+
+void repo_items_register(void)
+{
+    repo_add_statements(repo_items_statements,
+                        sizeof repo_items_statements / sizeof repo_items_statements[0]);
+}
+
+/* The body of the create transaction; the caller begins and ends it. */
+static enum repo_status repo_items_create_locked(const char *const *params, struct repo_result *out)
+{
+    enum repo_status status = repo_exec_found("items_lock_owner", 1, params, out);
+
+    if (status != REPO_OK) {
+        return status; /* REPO_NOT_FOUND: no such owner */
+    }
+    status = repo_exec_row("items_create", 4, params, out);
+    /* No row inserted although the owner exists and is locked: the count said no. */
+    return status == REPO_NOT_FOUND ? REPO_LIMIT_REACHED : status;
+}
+
+enum repo_status repo_items_create(long long owner_id, const struct item_new *item, long long limit,
+                                   struct repo_result *out)
+{
+    char ownertext[REPO_INT_TEXT], limittext[REPO_INT_TEXT];
+    const char *params[] = {repo_int_text(ownertext, owner_id), item->title, item->description,
+                            repo_int_text(limittext, limit)};
+
+    if (!db_begin()) {
+        return REPO_UNAVAILABLE;
+    }
+    enum repo_status status = repo_items_create_locked(params, out);
+    if (status != REPO_OK) {
+        db_rollback();
+        return status;
+    }
+    if (!db_commit()) {
+        repo_result_free(out);
+        return REPO_UNAVAILABLE;
+    }
+    return REPO_OK;
+}
+
+enum repo_status repo_items_get(long long id, struct repo_result *out)
+{
+    char idtext[REPO_INT_TEXT];
+    const char *params[] = {repo_int_text(idtext, id)};
+
+    return repo_exec_row("items_get", 1, params, out);
+}
+
+enum repo_status repo_items_list(long long skip, long long limit, struct repo_result *out)
+{
+    char skiptext[REPO_INT_TEXT], limittext[REPO_INT_TEXT];
+    const char *params[] = {repo_int_text(skiptext, skip), repo_int_text(limittext, limit)};
+
+    return repo_exec_value("items_list", 2, params, out);
+}
+
+enum repo_status repo_items_update(long long id, const struct item_patch *patch,
+                                   struct repo_result *out)
+{
+    if (patch->title == NULL && !patch->set_description) {
+        return repo_items_get(id, out);
+    }
+    char idtext[REPO_INT_TEXT];
+    const char *params[] = {repo_int_text(idtext, id), patch->title,
+                            patch->set_description ? "true" : "false", patch->description};
+
+    return repo_exec_row("items_update", 4, params, out);
+}
+
+enum repo_status repo_items_delete(long long id, struct repo_result *out)
+{
+    char idtext[REPO_INT_TEXT];
+    const char *params[] = {repo_int_text(idtext, id)};
+
+    return repo_exec_found("items_delete", 1, params, out);
+}
