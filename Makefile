@@ -12,7 +12,7 @@
 #   src/common/  shared by both binaries      src/worker/  api-worker runtime + HTTP layer
 #   src/app/     the example application      src/dbtool/  the migration tool
 
-PKGS     := libpq libcjson fcgi libsystemd libxcrypt
+PKGS     := libpq libcjson fcgi libsystemd libxcrypt libcrypto
 CC       ?= cc
 OPT      ?= -O2
 CSTD     := -std=c11 -D_GNU_SOURCE
@@ -51,7 +51,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BINS := $(BUILD)/api-worker $(BUILD)/dbtool
 
-.PHONY: all deps run stop test unit e2e lint format clean install uninstall bench
+.PHONY: all deps run stop test unit e2e lint format clean install uninstall bench docs-assets
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -73,7 +73,7 @@ deps:
 	@sh deploy/deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all docs-assets
 	@sh deploy/stack.sh start .run 8080
 
 stop:
@@ -82,12 +82,22 @@ stop:
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
-e2e: all
+e2e: all docs-assets
 	@BUILD_DIR=$(BUILD) /usr/bin/python3 tests/e2e/run.py $(E2E_ARGS)
 
 test: all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+
+# The npm packages (exactly as locked, into git-ignored node_modules/): Swagger UI and ReDoc
+# that nginx serves at /docs and /redoc, and the e2e tests' OpenAPI validator and browser
+# driver. Installed again only when a package-lock.json changes.
+docs-assets: nginx/docs/node_modules/.package-lock.json \
+              tests/e2e/browser/node_modules/.package-lock.json
+
+%/node_modules/.package-lock.json: %/package.json %/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix $*; \
+	else echo "docs-assets: npm not found (make deps): no /docs, browser tests skipped" >&2; fi
 
 bench:
 	@sh tests/bench/run.sh
@@ -101,6 +111,81 @@ lint:
 
 format:
 	clang-format -i $(LINT_SRC) $(wildcard src/*/*.h) $(UNIT_SRC)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binaries, revisions, systemd units, an
+# example settings file and the nginx site (README "Deploying"). Configuration goes to /etc
+# whatever PREFIX is (systemd and Debian's nginx read nothing else). The units, the
+# settings file and the release script are rendered with the installed paths.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+PKGDATADIR ?= $(PREFIX)/share/awesome-api
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+UNITS      := awesome-api.socket awesome-api.service awesome-api-migrate.service
+# The snippets the site includes, and the files nginx/awesome-api-docs.conf serves (from
+# nginx/docs/ once `npm ci` ran there; installed when present).
+SNIPPETS   := $(notdir $(wildcard nginx/awesome-api-*.conf))
+DOCS_FILES := docs.html redoc.html swagger-initializer.js \
+              node_modules/swagger-ui-dist/swagger-ui.css \
+              node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+              node_modules/swagger-ui-dist/favicon-32x32.png \
+              node_modules/redoc/bundles/redoc.standalone.js
+CONFDIR     = $(DESTDIR)$(SYSCONFDIR)/awesome-api
+RENDER      = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+                  -e 's|@PKGDATADIR@|$(PKGDATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+ENV_PATH    = $(SYSCONFDIR)/awesome-api/awesome-api.env
+RENDER_RELEASE = sed -e 's|^DBTOOL=.*|DBTOOL=$${DBTOOL:-$(BINDIR)/dbtool}|' \
+                     -e 's|^API_WORKER=.*|API_WORKER=$${API_WORKER:-$(SBINDIR)/api-worker}|' \
+                     -e 's|^ENV_FILE=.*|ENV_FILE=$${ENV_FILE:-$(ENV_PATH)}|'
+
+install: all
+	@mkdir -p $(BUILD)/deploy
+	for f in $(UNITS) awesome-api.env.example; do \
+	    $(RENDER) deploy/$$f >$(BUILD)/deploy/$$f || exit 1; done
+	$(RENDER_RELEASE) deploy/release.sh >$(BUILD)/deploy/release.sh
+	sed -e 's|/etc/nginx/|$(SYSCONFDIR)/nginx/|g' \
+	    -e 's|/usr/local/share/awesome-api|$(PKGDATADIR)|g' \
+	    nginx/awesome-api.conf >$(BUILD)/deploy/awesome-api.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGDATADIR)/sql/versions \
+	    $(DESTDIR)$(UNITDIR) $(CONFDIR) $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets
+	install -m 0755 $(BUILD)/api-worker $(DESTDIR)$(SBINDIR)/api-worker
+	install -m 0755 $(BUILD)/dbtool $(DESTDIR)$(BINDIR)/dbtool
+	install -m 0755 $(BUILD)/deploy/release.sh $(DESTDIR)$(SBINDIR)/awesome-api-release
+	install -m 0644 sql/versions/*.sql $(DESTDIR)$(PKGDATADIR)/sql/versions/
+	$(if $(wildcard sql/schema.sql),install -m 0644 sql/schema.sql $(DESTDIR)$(PKGDATADIR)/sql/)
+	install -m 0644 $(addprefix $(BUILD)/deploy/,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(BUILD)/deploy/awesome-api.conf $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/
+	install -m 0644 $(addprefix nginx/,$(SNIPPETS)) $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/
+	for f in $(DOCS_FILES); do \
+	    if [ -e nginx/docs/$$f ]; then \
+	        install -D -m 0644 nginx/docs/$$f $(DESTDIR)$(PKGDATADIR)/docs/$$f || exit 1; \
+	    else echo "install: no nginx/docs/$$f (run npm ci there): /docs will answer 404"; fi; \
+	done
+	install -m 0644 $(BUILD)/deploy/awesome-api.env.example $(CONFDIR)/
+	@# The live settings file is the admin's: created once, never overwritten.
+	test -e $(CONFDIR)/awesome-api.env || \
+	    install -m 0640 $(BUILD)/deploy/awesome-api.env.example $(CONFDIR)/awesome-api.env
+
+# Removes what install put there; the settings file only while it is unchanged (it holds
+# the admin's settings and password).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/api-worker $(DESTDIR)$(SBINDIR)/awesome-api-release \
+	    $(DESTDIR)$(BINDIR)/dbtool $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/awesome-api.conf \
+	    $(addprefix $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/,$(SNIPPETS)) \
+	    $(addprefix $(DESTDIR)$(PKGDATADIR)/docs/,$(DOCS_FILES)) \
+	    $(DESTDIR)$(PKGDATADIR)/sql/versions/*.sql $(DESTDIR)$(PKGDATADIR)/sql/schema.sql
+	@for d in docs sql; do [ ! -d $(DESTDIR)$(PKGDATADIR)/$$d ] || \
+	    find $(DESTDIR)$(PKGDATADIR)/$$d -depth -type d -empty -delete; done
+	@rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+	if cmp -s $(CONFDIR)/awesome-api.env $(CONFDIR)/awesome-api.env.example; then \
+	    rm -f $(CONFDIR)/awesome-api.env; \
+	elif [ -e $(CONFDIR)/awesome-api.env ]; then \
+	    echo "uninstall: keeping $(CONFDIR)/awesome-api.env (edited; remove it yourself)"; fi
+	rm -f $(CONFDIR)/awesome-api.env.example
+	@rmdir $(CONFDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build
