@@ -1,0 +1,526 @@
+/*
+ * fcgi_io.c — the worker's FastCGI transport over libfcgi (see fcgi_io.h). The only file
+ * that includes fcgiapp.h.
+ *
+ * What libfcgi 2.4.x does, read in its source (libfcgi/os_unix.c, libfcgi/fcgiapp.c),
+ * and what follows from it here:
+ *
+ * - OS_Read() and OS_Write() are plain read(2)/write(2) with no EINTR retry. A signal
+ *   that interrupts one while a request's params or body are read (FillBuffProc) or its
+ *   response written (EmptyBuffProc, write_it_all) puts the stream in an error state and
+ *   the request is lost. So stop signals are kept BLOCKED while a request is in hand and
+ *   unblocked only inside our own wait (ppoll with a signal mask), which is atomic: a
+ *   stop signal is either seen by the wait or stays pending until the next one. A
+ *   request in hand therefore always completes, which is what a graceful stop promises.
+ *
+ * - OS_Accept() retries accept(2) on EINTR unless FCGI_FAIL_ACCEPT_ON_INTR was given to
+ *   FCGX_InitRequest, and returns -1 as soon as its static shutdownPending flag is set
+ *   (FCGX_ShutdownPending() sets it; nothing ever clears it). The flag is tested just
+ *   before accept(2) is entered, with a window in between ("There's a window here" in
+ *   its source): a signal arriving there would leave a blocking accept() asleep. We
+ *   never block in libfcgi's accept: the listening socket is O_NONBLOCK and FCGX_Accept_r
+ *   is only called once our wait said a connection (or a kept-alive request) is there;
+ *   when another worker took the connection first, accept fails with EAGAIN, which
+ *   OS_Accept does not consider "reasonable" and returns to us (FCGX_Accept_r then
+ *   returns -EAGAIN and we wait again). The stop handler still calls
+ *   FCGX_ShutdownPending() (fcgi_io_shutdown_pending), so any accept made after a stop
+ *   returns at once.
+ *
+ * - FCGX_Accept_r() first finishes the previous request, then, when the previous request
+ *   asked for keep-alive (FCGI_KEEP_CONN, nginx's fastcgi_keep_conn on), reads the next
+ *   request from the same connection without going back to accept(); only when that
+ *   read fails (nginx closed it) does it close the connection and accept a new one. So
+ *   while it holds a kept-alive connection a worker waits on that connection only (this
+ *   is the "one connection at a time per worker" of SPEC §3).
+ *
+ * - FCGX_Init() installs handlers for SIGPIPE and SIGUSR1 only where the disposition is
+ *   still SIG_DFL (installSignalHandler(..., force = FALSE)): the worker's own settings,
+ *   made before FCGX_Init, are kept.
+ *
+ * - On AF_UNIX sockets OS_Accept waits up to 2 s (select) for the new connection to
+ *   become readable and drops it otherwise (is_af_unix_keeper); nginx writes the request
+ *   right after connecting, so this costs nothing in practice.
+ *
+ * Stopping while holding nginx's kept-alive connection needs care of our own, because
+ * nginx may be sending the next request into it at the moment we close it, and nginx
+ * retries that elsewhere for a GET but answers 502 for a POST. See fcgi_io_accept (a
+ * short linger) and fcgi_io_write_last (a last response after which nginx itself closes
+ * the connection).
+ *
+ * Every idle worker polls the listening socket, so a new connection wakes them all and
+ * the losers get EAGAIN. That costs a few microseconds per new connection (rare with
+ * keep-alive) and, unlike EPOLLEXCLUSIVE, never leaves a connection waiting in the
+ * backlog because the one worker woken for it was told to stop at the same moment.
+ */
+#include "worker/fcgi_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fastcgi.h>
+#include <fcgiapp.h>
+
+#include "common/log.h"
+
+/* How long a stopping worker waits for nginx's next request on a kept-alive connection
+ * before closing it (see fcgi_io_accept). */
+#define FCGI_IO_LINGER_MS 250
+
+/* Content bytes per FastCGI record we frame ourselves (the length field is 16 bits). */
+#define FCGI_IO_RECORD_MAX 65528
+
+/* Body bytes read or discarded per FCGX_GetStr call (its length is an int). */
+#define FCGI_IO_CHUNK 65536
+
+static FCGX_Request fcgi_req;
+static bool fcgi_open;       /* a request is in hand (accepted, not yet finished) */
+static bool fcgi_last;       /* ...and its response is the last on this connection */
+static char *fcgi_body;      /* the current request's body, or NULL */
+static char *fcgi_path_copy; /* REQUEST_URI without its query, when that is the path */
+static char fcgi_rid[FCGI_IO_REQUEST_ID_MAX + 1];
+
+int fcgi_io_init(int listen_fd)
+{
+    int flags = fcntl(listen_fd, F_GETFL);
+
+    /* O_NONBLOCK is a property of the socket shared by all workers; setting it again in
+     * each worker is harmless. See the comment at the top for why it is needed. */
+    if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        log_error("event=fcgi_init_failed step=nonblock errno=%d", errno);
+        return -1;
+    }
+    if (FCGX_Init() != 0) {
+        log_error("event=fcgi_init_failed step=FCGX_Init");
+        return -1;
+    }
+    if (FCGX_InitRequest(&fcgi_req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        log_error("event=fcgi_init_failed step=FCGX_InitRequest");
+        return -1;
+    }
+    return 0;
+}
+
+/* True when fd has something to read (data or EOF) within timeout_ms. */
+static bool fcgi_io_readable_within(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+
+    do {
+        n = poll(&p, 1, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    return n > 0;
+}
+
+/*
+ * Sleeps until there is something to accept: on nginx's kept-alive connection when we
+ * hold one, else on the listening socket. Signals outside waitmask are deliverable only
+ * during the wait. Returns 1 (readable), 0 (interrupted by a signal), -1 (error, logged).
+ */
+static int fcgi_io_wait(const sigset_t *waitmask)
+{
+    int fd = fcgi_req.ipcFd >= 0 ? fcgi_req.ipcFd : fcgi_req.listen_sock;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = ppoll(&p, 1, NULL, waitmask);
+
+    if (n < 0) {
+        if (errno == EINTR) {
+            return 0;
+        }
+        log_error("event=wait_failed errno=%d", errno);
+        return -1;
+    }
+    return n > 0 ? 1 : 0;
+}
+
+enum fcgi_io_event fcgi_io_accept(const sigset_t *waitmask, const volatile sig_atomic_t *stop)
+{
+    for (;;) {
+        int rc;
+
+        if (*stop) {
+            /* Holding nginx's kept-alive connection: closing it now could cross a
+             * request nginx is sending into it (lost, or 502 for a POST). Wait briefly:
+             * a request that comes is served as the last one, whose response makes
+             * nginx drop the connection (fcgi_io_last_response); a connection left
+             * idle that long is not in use, and nginx drops it from its cache as soon
+             * as it sees our close. */
+            if (fcgi_req.ipcFd >= 0 && fcgi_io_readable_within(fcgi_req.ipcFd, FCGI_IO_LINGER_MS) &&
+                FCGX_Accept_r(&fcgi_req) == 0) {
+                fcgi_open = true;
+                return FCGI_IO_REQUEST;
+            }
+            return FCGI_IO_STOP;
+        }
+        rc = fcgi_io_wait(waitmask);
+        if (rc < 0) {
+            return FCGI_IO_FAILED;
+        }
+        if (rc == 0) {
+            continue; /* a signal: *stop tells which */
+        }
+        rc = FCGX_Accept_r(&fcgi_req);
+        if (rc == 0) {
+            fcgi_open = true;
+            return FCGI_IO_REQUEST;
+        }
+        /* -EAGAIN: another worker accepted the connection first, or nginx closed the
+         * kept-alive connection (libfcgi closed it and found nothing to accept). */
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
+            continue;
+        }
+        if (*stop) {
+            continue; /* shutdownPending: handled at the top */
+        }
+        log_error("event=accept_failed rc=%d", rc);
+        return FCGI_IO_FAILED;
+    }
+}
+
+static const char *fcgi_io_param(const char *name)
+{
+    return FCGX_GetParam(name, fcgi_req.envp);
+}
+
+/* The request path without query: DOCUMENT_URI (nginx's decoded, normalised $uri),
+ * else SCRIPT_NAME, else REQUEST_URI up to '?', else "/". */
+static const char *fcgi_io_path(void)
+{
+    static const char *const names[] = {"DOCUMENT_URI", "SCRIPT_NAME"};
+    const char *uri;
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = fcgi_io_param(names[i]);
+
+        if (v != NULL && v[0] == '/') {
+            return v;
+        }
+    }
+    uri = fcgi_io_param("REQUEST_URI");
+    if (uri != NULL && uri[0] == '/') {
+        fcgi_path_copy = strndup(uri, strcspn(uri, "?"));
+        if (fcgi_path_copy != NULL) {
+            return fcgi_path_copy;
+        }
+    }
+    return "/";
+}
+
+/* nginx's $request_id (REQUEST_ID), else a client's X-Request-Id, else a new one. */
+static const char *fcgi_io_request_id(void)
+{
+    static const char *const names[] = {"REQUEST_ID", "HTTP_X_REQUEST_ID"};
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = fcgi_io_param(names[i]);
+
+        if (v != NULL && fcgi_io_request_id_ok(v)) {
+            return v;
+        }
+    }
+    fcgi_io_new_request_id(fcgi_rid, sizeof fcgi_rid);
+    return fcgi_rid;
+}
+
+/* Reads up to n body bytes into buf; returns how many (fewer only at the body's end or
+ * on a connection error). */
+static size_t fcgi_io_read_some(char *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        size_t want = n - got < FCGI_IO_CHUNK ? n - got : FCGI_IO_CHUNK;
+        int r = FCGX_GetStr(buf + got, (int)want, fcgi_req.in);
+
+        if (r <= 0) {
+            break;
+        }
+        got += (size_t)r;
+    }
+    return got;
+}
+
+/* Reads and throws away the rest of the body, so nginx's connection stays in step. */
+static void fcgi_io_discard_body(void)
+{
+    char scratch[8192];
+
+    while (FCGX_GetStr(scratch, (int)sizeof scratch, fcgi_req.in) > 0) {
+    }
+}
+
+/* Reads a body of unknown length (no CONTENT_LENGTH, e.g. a chunked upload) into
+ * fcgi_body. Returns 0, 413 when it is longer than max (the rest is discarded), or -1
+ * when out of memory. */
+static int fcgi_io_read_unsized(long long max, size_t *len)
+{
+    size_t limit = (size_t)max + 1; /* reading one byte more than allowed proves "too long" */
+    size_t cap = 0, used = 0;
+
+    for (;;) {
+        size_t want, got;
+
+        if (used == cap) {
+            char *grown;
+
+            if (cap >= limit) {
+                fcgi_io_discard_body();
+                return 413;
+            }
+            cap = cap == 0 ? 4096 : cap * 2;
+            cap = cap > limit ? limit : cap;
+            grown = realloc(fcgi_body, cap + 1);
+            if (grown == NULL) {
+                fcgi_io_discard_body();
+                return -1;
+            }
+            fcgi_body = grown;
+        }
+        want = cap - used;
+        got = fcgi_io_read_some(fcgi_body + used, want);
+        used += got;
+        if (got < want) {
+            break; /* end of the body */
+        }
+    }
+    if (fcgi_body != NULL) {
+        fcgi_body[used] = '\0';
+    }
+    *len = used;
+    return 0;
+}
+
+int fcgi_io_read_request(struct http_request *req, long long max_body, const char **detail)
+{
+    const char *ctype = fcgi_io_param("CONTENT_TYPE");
+    const char *method = fcgi_io_param("REQUEST_METHOD");
+    const char *query = fcgi_io_param("QUERY_STRING");
+    long long declared;
+    size_t len = 0;
+    int rc;
+
+    req->method = method != NULL && method[0] != '\0' ? method : "GET";
+    req->path = fcgi_io_path();
+    req->query = query != NULL ? query : "";
+    req->content_type = ctype != NULL && ctype[0] != '\0' ? ctype : NULL;
+    req->request_id = fcgi_io_request_id();
+    req->body = NULL;
+    req->body_len = 0;
+
+    if (fcgi_io_parse_content_length(fcgi_io_param("CONTENT_LENGTH"), &declared) != 0) {
+        fcgi_io_discard_body();
+        *detail = "Invalid Content-Length";
+        return 400;
+    }
+    if (declared > max_body) {
+        fcgi_io_discard_body();
+        *detail = "Request Entity Too Large";
+        return 413;
+    }
+    if (declared < 0) {
+        rc = fcgi_io_read_unsized(max_body, &len);
+    } else {
+        fcgi_body = malloc((size_t)declared + 1);
+        rc = fcgi_body == NULL ? -1 : 0;
+        if (rc == 0) {
+            len = fcgi_io_read_some(fcgi_body, (size_t)declared);
+            fcgi_body[len] = '\0';
+        }
+        fcgi_io_discard_body(); /* anything past CONTENT_LENGTH, and the EOF record */
+        if (rc == 0 && len < (size_t)declared) {
+            *detail = "Incomplete request body";
+            return 400;
+        }
+    }
+    if (rc == 413) {
+        *detail = "Request Entity Too Large";
+        return 413;
+    }
+    if (rc != 0) {
+        log_error("event=body_alloc_failed rid=%s bytes=%lld", req->request_id, declared);
+        *detail = "Internal Server Error";
+        return 500;
+    }
+    if (len > 0) {
+        req->body = fcgi_body;
+        req->body_len = len;
+    }
+    return 0;
+}
+
+void fcgi_io_last_response(void)
+{
+    /* Only a kept-alive connection can be reused by nginx; otherwise libfcgi closes it. */
+    fcgi_last = fcgi_req.ipcFd >= 0 && fcgi_req.keepConnection;
+}
+
+/* Writes a FastCGI record header (FastCGI 1.0 spec, 3.3) for a record without padding. */
+static unsigned char *fcgi_io_header(unsigned char *p, int type, size_t content_len)
+{
+    p[0] = 1; /* FCGI_VERSION_1 */
+    p[1] = (unsigned char)type;
+    p[2] = (unsigned char)((fcgi_req.requestId >> 8) & 0xff);
+    p[3] = (unsigned char)(fcgi_req.requestId & 0xff);
+    p[4] = (unsigned char)((content_len >> 8) & 0xff);
+    p[5] = (unsigned char)(content_len & 0xff);
+    p[6] = 0; /* padding length */
+    p[7] = 0;
+    return p + FCGI_HEADER_LEN;
+}
+
+/*
+ * The last response on a kept-alive connection (see fcgi_io_last_response), framed here
+ * rather than by libfcgi so that it leaves in ONE write: FCGI_STDOUT records with the
+ * data, the empty FCGI_STDOUT that ends the stream, FCGI_END_REQUEST, and then one more
+ * (empty FCGI_STDERR) record. nginx reads the end of the request and the extra record
+ * together, and its FastCGI module (ngx_http_fastcgi_input_filter) does not mark a
+ * connection reusable when data follows FCGI_END_REQUEST: nginx closes the connection
+ * itself after this response instead of caching it, so no later request can be sent into
+ * it while we close our end. fcgi_io_finish() then releases the request and closes.
+ */
+static bool fcgi_io_write_last(const char *data, size_t len)
+{
+    size_t nrec = (len + FCGI_IO_RECORD_MAX - 1) / FCGI_IO_RECORD_MAX;
+    size_t total = len + FCGI_HEADER_LEN * (nrec + 3) + sizeof(FCGI_EndRequestBody);
+    unsigned char *buf = malloc(total), *p = buf;
+    bool ok = true;
+    size_t done = 0;
+
+    if (buf == NULL) {
+        return false;
+    }
+    while (done < len) {
+        size_t n = len - done < FCGI_IO_RECORD_MAX ? len - done : FCGI_IO_RECORD_MAX;
+
+        p = fcgi_io_header(p, FCGI_STDOUT, n);
+        memcpy(p, data + done, n);
+        p += n;
+        done += n;
+    }
+    p = fcgi_io_header(p, FCGI_STDOUT, 0);
+    p = fcgi_io_header(p, FCGI_END_REQUEST, sizeof(FCGI_EndRequestBody));
+    memset(p, 0, sizeof(FCGI_EndRequestBody)); /* appStatus 0, FCGI_REQUEST_COMPLETE */
+    p += sizeof(FCGI_EndRequestBody);
+    (void)fcgi_io_header(p, FCGI_STDERR, 0); /* the record after the end (see above) */
+    for (done = 0; ok && done < total;) {
+        ssize_t n = write(fcgi_req.ipcFd, buf + done, total - done);
+
+        if (n > 0) {
+            done += (size_t)n;
+        } else if (n == 0 || errno != EINTR) {
+            ok = false;
+        }
+    }
+    free(buf);
+    return ok;
+}
+
+bool fcgi_io_write(const char *data, size_t len)
+{
+    if (fcgi_last) {
+        return fcgi_io_write_last(data, len);
+    }
+    while (len > 0) {
+        int n = len < FCGI_IO_CHUNK ? (int)len : FCGI_IO_CHUNK;
+
+        if (FCGX_PutStr(data, n, fcgi_req.out) != n) {
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return FCGX_FFlush(fcgi_req.out) == 0;
+}
+
+void fcgi_io_finish(void)
+{
+    if (fcgi_open && fcgi_last) {
+        FCGX_Free(&fcgi_req, 1); /* written by fcgi_io_write_last: release and close */
+    } else if (fcgi_open) {
+        FCGX_Finish_r(&fcgi_req);
+    }
+    fcgi_open = false;
+    fcgi_last = false;
+    free(fcgi_body);
+    fcgi_body = NULL;
+    free(fcgi_path_copy);
+    fcgi_path_copy = NULL;
+}
+
+void fcgi_io_shutdown_pending(void)
+{
+    FCGX_ShutdownPending();
+}
+
+void fcgi_io_close(void)
+{
+    fcgi_io_finish();
+    if (fcgi_req.ipcFd >= 0) {
+        FCGX_Free(&fcgi_req, 1); /* closes nginx's kept-alive connection */
+    }
+}
+
+int fcgi_io_parse_content_length(const char *text, long long *len)
+{
+    long long v = 0;
+    size_t i;
+
+    *len = -1;
+    if (text == NULL || text[0] == '\0') {
+        return 0;
+    }
+    for (i = 0; text[i] != '\0'; i++) {
+        if (text[i] < '0' || text[i] > '9' || i >= 18) {
+            return -1;
+        }
+        v = v * 10 + (text[i] - '0');
+    }
+    *len = v;
+    return 0;
+}
+
+bool fcgi_io_request_id_ok(const char *id)
+{
+    size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-");
+
+    return n > 0 && n <= FCGI_IO_REQUEST_ID_MAX && id[n] == '\0';
+}
+
+void fcgi_io_new_request_id(char *buf, size_t buflen)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[16];
+    size_t i;
+
+    if (getrandom(raw, sizeof raw, GRND_NONBLOCK) != (ssize_t)sizeof raw) {
+        /* No entropy yet (early boot): unique enough for correlating log lines. */
+        static uint64_t counter;
+        struct timespec ts;
+        uint64_t a, b;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        a = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+        b = ((uint64_t)getpid() << 32) ^ ++counter;
+        memcpy(raw, &a, sizeof a);
+        memcpy(raw + sizeof a, &b, sizeof b);
+    }
+    if (buflen < 2 * sizeof raw + 1) {
+        buf[0] = '\0';
+        return;
+    }
+    for (i = 0; i < sizeof raw; i++) {
+        buf[2 * i] = hex[raw[i] >> 4];
+        buf[2 * i + 1] = hex[raw[i] & 0x0f];
+    }
+    buf[2 * sizeof raw] = '\0';
+}
