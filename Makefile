@@ -6,6 +6,8 @@
 #   make stop       stop exactly what `make run` started
 #   make test       unit tests (cmocka) + end-to-end tests (real PostgreSQL + nginx)
 #   make lint       cppcheck + clang-tidy + clang-format check
+#   make install    PREFIX=/usr/local DESTDIR=... (README "Deploying"); make uninstall
+#   make bench      the benchmark of SPEC §10 (README "Performance and sizing")
 #   SANITIZE=1      build (and test) with AddressSanitizer + UBSan into build/san/
 #
 # Sources are picked up by directory, so adding a .c file needs no Makefile edit:
@@ -57,6 +59,13 @@ all: $(BINS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# Objects that embed APP_VERSION are rebuilt when the version changes (a new commit).
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD); echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(call obj,src/worker/main.c src/worker/master.c src/app/docs.c src/dbtool/cli.c): $(BUILD)/version.stamp
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/api-worker: $(call obj,src/worker/main.c) $(WORKER_OBJ) $(APP_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -17,12 +17,14 @@ set -eu
 # test:  curl, wrk (make bench), valgrind, linters, the clang sanitizer runtime,
 #        Debian's python3 (e2e tests, stdlib only), procps, systemd (systemd-analyze),
 #        util-linux (runuser: PostgreSQL refuses to run as root), iproute2 (ss: busy ports)
+# docs:  nodejs (npm ci of Swagger UI / ReDoc and the e2e validator), chromium (browser test)
 PACKAGES="
 build-essential pkg-config
-libpq-dev libfcgi-dev libcjson-dev libsystemd-dev libcrypt-dev libcmocka-dev
+libpq-dev libssl-dev libfcgi-dev libcjson-dev libsystemd-dev libcrypt-dev libcmocka-dev
 postgresql postgresql-client nginx
 curl wrk valgrind cppcheck clang-tidy clang-format libclang-rt-14-dev
 python3 procps systemd util-linux iproute2
+nodejs chromium
 "
 
 missing=""
@@ -32,6 +34,9 @@ for pkg in $PACKAGES; do
         missing="$missing $pkg"
     fi
 done
+# Debian's nodejs needs its separate npm package; NodeSource's nodejs bundles npm and
+# conflicts with Debian's, so ask for npm only when no npm is on PATH.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -z "$missing" ]; then
     echo "deps: all packages installed"

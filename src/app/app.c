@@ -23,6 +23,7 @@ void app_init(const struct settings *s)
     repo_meta_register();
     repo_register();
     meta_init(s);
+    docs_init(s);
 }
 
 const struct settings *app_settings(void)

@@ -35,6 +35,11 @@ void meta_readyz(struct http_request *req, struct http_response *res);
  * /readyz expects). Called by app_init. */
 void meta_init(const struct settings *s);
 
+/* docs.c */
+void docs_openapi_json(struct http_request *req, struct http_response *res);
+/* Builds this worker's OpenAPI document, once (its title is APP_NAME). Called by app_init. */
+void docs_init(const struct settings *s);
+
 /* app.c */
 
 /* The settings the worker runs with. */

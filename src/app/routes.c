@@ -29,6 +29,8 @@ static const struct route routes_table[] = {
      "Liveness: the process answers", "meta"},
     {"GET", "/readyz", meta_readyz, DB, NULL, NULL, NULL, &schemas_ready, 200, routes_errors_ready,
      "Readiness: the database answers and is at the head revision", "meta"},
+    {"GET", "/openapi.json", docs_openapi_json, 0, NULL, NULL, NULL, NULL, 200, routes_errors_none,
+     "This OpenAPI document (the interactive docs are at /docs)", "meta"},
 
     {"POST", "/users/", users_create, DB, NULL, NULL, &schemas_user_create, &schemas_user, 201,
      routes_errors_user_create, "Create a user", "users"},

@@ -497,6 +497,10 @@ def _override_snippet(dest_dir, overrides):
             raise HarnessError("nginx_overrides: %s is not in awesome-api-fastcgi.conf"
                                % directive)
     (Path(dest_dir) / "awesome-api-fastcgi.conf").write_text(text)
+    # The template includes the other snippets (and the docs folder) from the same place.
+    for other in NGINX_DIR.iterdir():
+        if other.name != "awesome-api-fastcgi.conf":
+            os.symlink(other, Path(dest_dir) / other.name)
 
 
 # --------------------------------------------------------------------------------------------
