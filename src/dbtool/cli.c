@@ -33,7 +33,7 @@ static const struct cli_option cli_options[OPT_COUNT] = {
     {OPT_VERSION, "version", 0, NULL, "print the version"},
     {OPT_MESSAGE, "message", 'm', "MSG", "the revision's message (required)"},
     {OPT_AUTOGENERATE, "autogenerate", 0, NULL,
-     "fill the revision from sql/schema.sql (not implemented yet)"},
+     "fill it with the SQL that turns the database into sql/schema.sql"},
     {OPT_HEAD, "head", 0, "REV", "parent of the new revision (default: the single head)"},
     {OPT_REV_ID, "rev-id", 0, "ID", "use this revision id instead of a random one"},
     {OPT_SQL, "sql", 0, NULL, "print the SQL instead of running it (offline, FROM:TO)"},
@@ -48,15 +48,26 @@ static const struct cli_option cli_options[OPT_COUNT] = {
     {OPT_VERBOSE, "verbose", 'v', NULL, "show every field of each revision"},
     {OPT_CHECK_HEADS, "check-heads", 0, NULL, "exit 1 unless the database is at head"},
     {OPT_REV_RANGE, "rev-range", 'r', "A:B", "only revisions from A up to B (inclusive)"},
+    {OPT_SCRATCH_URL, "scratch-url", 0, "URL",
+     "an empty database to work in instead of creating one (left empty)"},
 };
 
 static const struct cli_command cli_commands[] = {
     {"revision", cmd_revision,
-     BIT(OPT_MESSAGE) | BIT(OPT_AUTOGENERATE) | BIT(OPT_HEAD) | BIT(OPT_REV_ID), 0, 0, "-m MSG",
-     "write a new revision file whose parent is the current head",
+     BIT(OPT_MESSAGE) | BIT(OPT_AUTOGENERATE) | BIT(OPT_HEAD) | BIT(OPT_REV_ID) |
+         BIT(OPT_SCRATCH_URL),
+     0, 0, "-m MSG", "write a new revision file whose parent is the current head",
      "Writes sql/versions/<id>_<slug>.sql with a fresh 12-hex id, today's date (UTC) and\n"
      "empty up and down sections. The parent is the single head of the folder; with\n"
-     "several heads name one with --head (or merge them first)."},
+     "several heads name one with --head (or merge them first).\n"
+     "--autogenerate fills the sections: the database (which must be at the parent) is\n"
+     "compared with the declared schema (--schema, SCHEMA_FILE, else schema.sql beside the\n"
+     "revision folder) applied to a scratch database; the up section turns the one into\n"
+     "the other, the down section back. Each change is printed (\"Detected added table\n"
+     "'items'\"), destructive steps carry a -- WARNING comment and a warning on stderr, and\n"
+     "nothing is written when nothing differs. The scratch database is created and dropped\n"
+     "on the server of DATABASE_URL (the role needs CREATEDB) unless --scratch-url names an\n"
+     "empty one."},
     {"upgrade", cmd_upgrade, BIT(OPT_SQL) | BIT(OPT_SINGLE_TRANSACTION) | LOCKING, 0, 1, "[TARGET]",
      "apply revisions up to TARGET (default head)",
      "TARGET: head (default), heads, a revision id or unique prefix, +N (N above the\n"
@@ -93,10 +104,22 @@ static const struct cli_command cli_commands[] = {
      "head with the single argument `heads`. Its sections are empty unless you add SQL."},
     {"stamp", cmd_stamp, LOCKING, 1, 1, "TARGET", "set the recorded revision without running SQL",
      "TARGET: head, heads, base, a revision. Records stamp rows in dbtool_history."},
-    {"check", cmd_check, 0, 0, 0, "",
-     "exit 0 only when the database is at head and applied files are unchanged",
-     "Lists every problem found (revisions not applied, applied files changed since)\n"
-     "and exits 1 when there is one."},
+    {"check", cmd_check, BIT(OPT_SCRATCH_URL), 0, 0, "",
+     "exit 0 only when at head, files unchanged and the schema as declared",
+     "Lists every problem found (revisions not applied, applied files changed since, and\n"
+     "every difference between the database and the declared schema, compared as\n"
+     "revision --autogenerate does) and exits 1 when there is one. Without a declared\n"
+     "schema file (the default one missing) the schema is not compared."},
+    {"test", cmd_test, BIT(OPT_SCRATCH_URL), 0, 0, "",
+     "test the revisions on a scratch database (for CI)",
+     "Checks that every file parses and the folder has one head; then, on a scratch\n"
+     "database, runs each revision up, down and up again (the stairway) and requires the\n"
+     "schema after the downgrade to be exactly the one before the upgrade; then requires\n"
+     "the schema at head to match the declared schema, and downgrade base to leave an\n"
+     "empty schema. Prints one line per check and exits 1 when one fails."},
+    {"catalog", cmd_catalog, 0, 0, 0, "", "print the database's schema as dbtool compares it",
+     "Prints the tables, columns, constraints, indexes, enums and sequences of schema\n"
+     "public as dbtool reads them from pg_catalog (what check and autogenerate compare)."},
 };
 
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])

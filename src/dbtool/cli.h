@@ -37,6 +37,7 @@ enum cli_opt {
     OPT_VERBOSE,
     OPT_CHECK_HEADS,
     OPT_REV_RANGE,
+    OPT_SCRATCH_URL,
     OPT_COUNT
 };
 

@@ -1,10 +1,12 @@
 /*
  * cmd_info.c — the read-only commands: current, history, heads, branches, show, check.
- * None of them creates dbtool's tables or takes the advisory lock.
+ * None of them creates dbtool's tables or takes the advisory lock. (check's schema
+ * comparison works in a scratch database, see autogen.h.)
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbtool/autogen.h"
 #include "dbtool/commands.h"
 #include "dbtool/output.h"
 #include "dbtool/plan.h"
@@ -268,13 +270,13 @@ int cmd_show(const struct cli *cli, const struct settings *s)
 
 int cmd_check(const struct cli *cli, const struct settings *s)
 {
-    (void)cli;
     struct dbstate st;
-    char err[ERRLEN], problems[ERRLEN] = "", at[1024], heads[1024];
+    char err[ERRLEN], problems[ERRLEN] = "", at[1024], heads[1024], schema[4096];
     if (info_open(&st, s, err, sizeof err) != 0)
         return cli_fail("%s", err);
     int count = 0;
-    if (!info_at_heads(&st)) {
+    bool at_heads = info_at_heads(&st);
+    if (!at_heads) {
         info_list_current(&st, at, sizeof at);
         info_list_heads(&st.g, heads, sizeof heads);
         snprintf(problems, sizeof problems, "the database is at %s, not at the head of %s (%s)", at,
@@ -291,16 +293,37 @@ int cmd_check(const struct cli *cli, const struct settings *s)
     if (changed > 0 && used)
         problems[used] = '\n';
     count += changed;
+    struct diff drift;
+    int compared = autogen_drift(&st, s, cli->opt[OPT_SCRATCH_URL], &drift, schema, sizeof schema,
+                                 err, sizeof err);
+    if (compared < 0) {
+        state_free(&st);
+        return cli_fail("%s", err);
+    }
+    count += (int)drift.nchanges;
     int status = EXIT_OK;
     if (count == 0) {
         info_list_heads(&st.g, heads, sizeof heads);
-        printf("OK: the database is at the head (%s) and no applied file was changed.\n", heads);
+        if (compared)
+            printf("OK: the database is at the head (%s), no applied file was changed, and the "
+                   "schema matches %s.\n",
+                   heads, schema);
+        else
+            printf("OK: the database is at the head (%s) and no applied file was changed "
+                   "(no %s: the schema was not compared).\n",
+                   heads, schema);
     } else {
         fprintf(stderr, "dbtool: error: check found %d problem%s:\n", count, count == 1 ? "" : "s");
         for (char *line = strtok(problems, "\n"); line; line = strtok(NULL, "\n"))
             fprintf(stderr, "  %s\n", line);
+        for (size_t i = 0; i < drift.nchanges; i++)
+            fprintf(stderr, "  schema drift (database -> %s): %s\n", schema, drift.changes[i]);
+        if (drift.nchanges > 0 && at_heads)
+            fprintf(stderr, "hint: dbtool revision --autogenerate -m MSG writes a revision that "
+                            "removes the drift\n");
         status = EXIT_FAILED;
     }
+    diff_free(&drift);
     state_free(&st);
     return status;
 }

@@ -1,6 +1,7 @@
 /*
- * cmd_revision.c — the commands that write revision files: revision and merge.
- * Files are created with O_EXCL, so an existing file is never overwritten.
+ * cmd_revision.c — the commands that write revision files: revision (empty, or filled by
+ * --autogenerate, see autogen.h) and merge. Files are created with O_EXCL, so an existing
+ * file is never overwritten.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbtool/autogen.h"
 #include "dbtool/commands.h"
 #include "dbtool/plan.h"
 #include "dbtool/state.h"
@@ -66,10 +68,11 @@ static void rev_clean_message(const char *msg, char *out, size_t len)
 
 /*
  * Writes a new revision file with the given parents; prints "Generating PATH ...  done".
+ * up and down are the sections' SQL, or NULL for an empty revision with guiding comments.
  * Returns the exit status.
  */
 static int rev_write(const struct cli *cli, const struct revgraph *g, const char *dir,
-                     const char *const *parents, size_t nparents)
+                     const char *const *parents, size_t nparents, const char *up, const char *down)
 {
     char id[REVISION_ID_MAX + 1], slug[SLUG_MAX + 1], message[512], path[4096], date[32];
     if (cli_has(cli, OPT_REV_ID)) {
@@ -106,16 +109,19 @@ static int rev_write(const struct cli *cli, const struct revgraph *g, const char
     fprintf(f, "-- Revision ID: %s\n-- Revises: ", id);
     for (size_t i = 0; i < nparents; i++)
         fprintf(f, "%s%s", i ? ", " : "", parents[i]);
-    fprintf(f,
-            "\n-- Create Date: %s\n-- Message: %s\n-- Transaction: per-revision\n\n"
-            "-- migrate:up\n"
-            "-- SQL that applies this revision. It runs in one transaction with dbtool's\n"
-            "-- bookkeeping; for statements that cannot (CREATE INDEX CONCURRENTLY), set\n"
-            "-- \"Transaction: none\" above: statements then run and are recorded one by one.\n"
-            "\n\n"
-            "-- migrate:down\n"
-            "-- SQL that reverts exactly what the up section did.\n\n",
-            date, message);
+    fprintf(f, "\n-- Create Date: %s\n-- Message: %s\n-- Transaction: per-revision\n\n", date,
+            message);
+    if (up)
+        fprintf(f, "-- migrate:up\n%s\n-- migrate:down\n%s", up, down ? down : "");
+    else
+        fputs("-- migrate:up\n"
+              "-- SQL that applies this revision. It runs in one transaction with dbtool's\n"
+              "-- bookkeeping; for statements that cannot (CREATE INDEX CONCURRENTLY), set\n"
+              "-- \"Transaction: none\" above: statements then run and are recorded one by one.\n"
+              "\n\n"
+              "-- migrate:down\n"
+              "-- SQL that reverts exactly what the up section did.\n\n",
+              f);
     if (fclose(f) != 0) {
         int saved = errno;
         printf("  failed\n");
@@ -126,13 +132,30 @@ static int rev_write(const struct cli *cli, const struct revgraph *g, const char
     return EXIT_OK;
 }
 
+/* Writes the revision: empty, or with --autogenerate the SQL that turns the database (at
+ * the parents) into the declared schema; nothing when there is no difference. */
+static int rev_make(const struct cli *cli, const struct settings *s, struct dbstate *st,
+                    const char *const *parents, size_t nparents)
+{
+    if (!cli_has(cli, OPT_AUTOGENERATE))
+        return rev_write(cli, &st->g, s->migrations_dir, parents, nparents, NULL, NULL);
+    char err[ERRLEN], *up, *down;
+    int rc = autogen_revision(st, s, cli->opt[OPT_SCRATCH_URL], parents, nparents, &up, &down, err,
+                              sizeof err);
+    int status = rc < 0   ? cli_fail("%s", err)
+                 : rc > 0 ? rev_write(cli, &st->g, s->migrations_dir, parents, nparents, up, down)
+                          : EXIT_OK;
+    free(up);
+    free(down);
+    return status;
+}
+
 int cmd_revision(const struct cli *cli, const struct settings *s)
 {
-    if (cli_has(cli, OPT_AUTOGENERATE))
-        return cli_usage_error(cli, "--autogenerate is not implemented yet (it comes with "
-                                    "sql/schema.sql support); write the SQL by hand for now");
     if (!cli_has(cli, OPT_MESSAGE))
         return cli_usage_error(cli, "revision needs a message: -m MSG");
+    if (cli_has(cli, OPT_SCRATCH_URL) && !cli_has(cli, OPT_AUTOGENERATE))
+        return cli_usage_error(cli, "--scratch-url only applies with --autogenerate");
     struct dbstate st;
     char err[ERRLEN];
     if (state_load_graph(&st, s->migrations_dir, err, sizeof err) != 0)
@@ -149,10 +172,10 @@ int cmd_revision(const struct cli *cli, const struct settings *s)
         else if (plan_resolve(&st.g, NULL, &t, &ix, err, sizeof err) != 0)
             status = cli_fail("%s", err);
         else if (ix < 0)
-            status = rev_write(cli, &st.g, s->migrations_dir, NULL, 0); /* a new root */
+            status = rev_make(cli, s, &st, NULL, 0); /* a new root */
         else {
             const char *parent = st.g.nodes[ix].rev.id;
-            status = rev_write(cli, &st.g, s->migrations_dir, &parent, 1);
+            status = rev_make(cli, s, &st, &parent, 1);
         }
     } else {
         size_t n = revgraph_heads(&st.g, true, heads);
@@ -161,9 +184,9 @@ int cmd_revision(const struct cli *cli, const struct settings *s)
             status = cli_fail("%s (for a new revision: --head REV)", err);
         } else if (n == 1) {
             const char *parent = st.g.nodes[heads[0]].rev.id;
-            status = rev_write(cli, &st.g, s->migrations_dir, &parent, 1);
+            status = rev_make(cli, s, &st, &parent, 1);
         } else {
-            status = rev_write(cli, &st.g, s->migrations_dir, NULL, 0);
+            status = rev_make(cli, s, &st, NULL, 0);
         }
     }
     free(heads);
@@ -218,7 +241,7 @@ int cmd_merge(const struct cli *cli, const struct settings *s)
         status = cli_fail("merge needs at least two revisions to join (there %s %zu)",
                           n == 1 ? "is" : "are", n);
     if (status == EXIT_OK)
-        status = rev_write(cli, &st.g, s->migrations_dir, parents, n);
+        status = rev_write(cli, &st.g, s->migrations_dir, parents, n, NULL, NULL);
     state_free(&st);
     return status;
 }

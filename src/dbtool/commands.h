@@ -5,6 +5,7 @@
  *   cmd_migrate.c   upgrade, downgrade, stamp       (change the database)
  *   cmd_info.c      current, history, heads, branches, show, check   (read only)
  *   cmd_revision.c  revision, merge                 (write revision files)
+ *   cmd_schema.c    test, catalog                   (schemas: the stairway, a dump)
  */
 #ifndef DBTOOL_COMMANDS_H
 #define DBTOOL_COMMANDS_H
@@ -25,5 +26,8 @@ int cmd_check(const struct cli *cli, const struct settings *s);
 
 int cmd_revision(const struct cli *cli, const struct settings *s);
 int cmd_merge(const struct cli *cli, const struct settings *s);
+
+int cmd_test(const struct cli *cli, const struct settings *s);
+int cmd_catalog(const struct cli *cli, const struct settings *s);
 
 #endif
