@@ -8,16 +8,20 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The rule of each field that several schemas carry, declared once; the schemas differ
+ * only in flags (required, nullable) and description. The bounds live in models.h.
+ */
+#define USER_EMAIL_FIELD(flags, desc) SCHEMA_EMAIL("email", flags, USER_EMAIL_MAX, desc)
+#define ITEM_TITLE_FIELD(flags)       SCHEMA_STRING("title", flags, ITEM_TITLE_MIN, ITEM_TITLE_MAX, NULL)
+#define ITEM_DESCRIPTION_FIELD(flags, desc)                                                        \
+    SCHEMA_STRING("description", flags, 0, ITEM_DESCRIPTION_MAX, desc)
+
 /* ---- users ---------------------------------------------------------------------- */
 
 static const struct field schemas_user_create_fields[] = {
-    {.name = "email",
-     .type = FIELD_EMAIL,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = USER_EMAIL_MAX,
-     .description = "Unique, compared case-insensitively; stored with the domain lower-cased",
-     .format = "email"},
+    USER_EMAIL_FIELD(FIELD_REQUIRED,
+                     "Unique, compared case-insensitively; stored with the domain lower-cased"),
     {.name = "password",
      .type = FIELD_STRING,
      .flags = FIELD_REQUIRED | FIELD_SECRET,
@@ -30,33 +34,15 @@ const struct schema schemas_user_create = {"UserCreate", schemas_user_create_fie
                                            COUNT(schemas_user_create_fields), NULL, NULL};
 
 static const struct field schemas_user_update_fields[] = {
-    {.name = "is_active",
-     .type = FIELD_BOOL,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .description = "Whether the account is active"},
+    SCHEMA_BOOL("is_active", 0, "Whether the account is active"),
 };
 const struct schema schemas_user_update = {"UserUpdate", schemas_user_update_fields,
                                            COUNT(schemas_user_update_fields), NULL, NULL};
 
 static const struct field schemas_user_fields[] = {
-    {.name = "id",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED | FIELD_READONLY,
-     .min = 1,
-     .max = SCHEMA_NO_MAX,
-     .format = "int64"},
-    {.name = "email",
-     .type = FIELD_EMAIL,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = USER_EMAIL_MAX,
-     .format = "email"},
-    {.name = "is_active",
-     .type = FIELD_BOOL,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX},
+    SCHEMA_ID("id", FIELD_REQUIRED | FIELD_READONLY),
+    USER_EMAIL_FIELD(FIELD_REQUIRED, NULL),
+    SCHEMA_BOOL("is_active", FIELD_REQUIRED, NULL),
 };
 /* "items": [Item], ordered by id. */
 const struct schema schemas_user = {"User", schemas_user_fields, COUNT(schemas_user_fields),
@@ -65,56 +51,25 @@ const struct schema schemas_user = {"User", schemas_user_fields, COUNT(schemas_u
 /* ---- items ---------------------------------------------------------------------- */
 
 static const struct field schemas_item_create_fields[] = {
-    {.name = "title",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = ITEM_TITLE_MIN,
-     .max = ITEM_TITLE_MAX},
-    {.name = "description",
-     .type = FIELD_STRING,
-     .flags = FIELD_NULLABLE,
-     .min = 0,
-     .max = ITEM_DESCRIPTION_MAX},
+    ITEM_TITLE_FIELD(FIELD_REQUIRED),
+    ITEM_DESCRIPTION_FIELD(FIELD_NULLABLE, NULL),
 };
 const struct schema schemas_item_create = {"ItemCreate", schemas_item_create_fields,
                                            COUNT(schemas_item_create_fields), NULL, NULL};
 
 /* Like ItemCreate, but every field optional; title may not be null. */
 static const struct field schemas_item_update_fields[] = {
-    {.name = "title", .type = FIELD_STRING, .min = ITEM_TITLE_MIN, .max = ITEM_TITLE_MAX},
-    {.name = "description",
-     .type = FIELD_STRING,
-     .flags = FIELD_NULLABLE,
-     .min = 0,
-     .max = ITEM_DESCRIPTION_MAX,
-     .description = "null clears it"},
+    ITEM_TITLE_FIELD(0),
+    ITEM_DESCRIPTION_FIELD(FIELD_NULLABLE, "null clears it"),
 };
 const struct schema schemas_item_update = {"ItemUpdate", schemas_item_update_fields,
                                            COUNT(schemas_item_update_fields), NULL, NULL};
 
 static const struct field schemas_item_fields[] = {
-    {.name = "id",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED | FIELD_READONLY,
-     .min = 1,
-     .max = SCHEMA_NO_MAX,
-     .format = "int64"},
-    {.name = "title",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = ITEM_TITLE_MIN,
-     .max = ITEM_TITLE_MAX},
-    {.name = "description",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED | FIELD_NULLABLE,
-     .min = 0,
-     .max = ITEM_DESCRIPTION_MAX},
-    {.name = "owner_id",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED | FIELD_READONLY,
-     .min = 1,
-     .max = SCHEMA_NO_MAX,
-     .format = "int64"},
+    SCHEMA_ID("id", FIELD_REQUIRED | FIELD_READONLY),
+    ITEM_TITLE_FIELD(FIELD_REQUIRED),
+    ITEM_DESCRIPTION_FIELD(FIELD_REQUIRED | FIELD_NULLABLE, NULL),
+    SCHEMA_ID("owner_id", FIELD_REQUIRED | FIELD_READONLY),
 };
 const struct schema schemas_item = {"Item", schemas_item_fields, COUNT(schemas_item_fields), NULL,
                                     NULL};
@@ -122,56 +77,24 @@ const struct schema schemas_item = {"Item", schemas_item_fields, COUNT(schemas_i
 /* ---- service endpoints ---------------------------------------------------------- */
 
 static const struct field schemas_info_fields[] = {
-    {.name = "app_name",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX},
-    {.name = "admin_email",
-     .type = FIELD_EMAIL,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .format = "email"},
-    {.name = "items_per_user",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED,
-     .min = 0,
-     .max = SCHEMA_NO_MAX},
+    SCHEMA_STRING("app_name", FIELD_REQUIRED, SCHEMA_NO_MIN, SCHEMA_NO_MAX, NULL),
+    SCHEMA_EMAIL("admin_email", FIELD_REQUIRED, SCHEMA_NO_MAX, NULL),
+    SCHEMA_INT("items_per_user", FIELD_REQUIRED, 0, SCHEMA_NO_MAX, NULL),
 };
 const struct schema schemas_info = {"Info", schemas_info_fields, COUNT(schemas_info_fields), NULL,
                                     NULL};
 
 static const struct field schemas_health_fields[] = {
-    {.name = "status",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .description = "\"ok\""},
+    SCHEMA_STRING("status", FIELD_REQUIRED, SCHEMA_NO_MIN, SCHEMA_NO_MAX, "\"ok\""),
 };
 const struct schema schemas_health = {"Health", schemas_health_fields, COUNT(schemas_health_fields),
                                       NULL, NULL};
 
 static const struct field schemas_ready_fields[] = {
-    {.name = "status",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .description = "\"ready\""},
-    {.name = "database",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .description = "\"ok\""},
-    {.name = "schema",
-     .type = FIELD_STRING,
-     .flags = FIELD_REQUIRED,
-     .min = SCHEMA_NO_MIN,
-     .max = SCHEMA_NO_MAX,
-     .description = "The revision the database is at: the head of sql/versions"},
+    SCHEMA_STRING("status", FIELD_REQUIRED, SCHEMA_NO_MIN, SCHEMA_NO_MAX, "\"ready\""),
+    SCHEMA_STRING("database", FIELD_REQUIRED, SCHEMA_NO_MIN, SCHEMA_NO_MAX, "\"ok\""),
+    SCHEMA_STRING("schema", FIELD_REQUIRED, SCHEMA_NO_MIN, SCHEMA_NO_MAX,
+                  "The revision the database is at: the head of sql/versions"),
 };
 const struct schema schemas_ready = {"Ready", schemas_ready_fields, COUNT(schemas_ready_fields),
                                      NULL, NULL};
@@ -196,20 +119,5 @@ static const struct field schemas_list_query_fields[] = {
 const struct schema schemas_list_query = {"ListQuery", schemas_list_query_fields,
                                           COUNT(schemas_list_query_fields), NULL, NULL};
 
-const struct field schemas_user_id[] = {
-    {.name = "user_id",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED,
-     .min = 1,
-     .max = SCHEMA_NO_MAX,
-     .format = "int64"},
-};
-
-const struct field schemas_item_id[] = {
-    {.name = "item_id",
-     .type = FIELD_INT,
-     .flags = FIELD_REQUIRED,
-     .min = 1,
-     .max = SCHEMA_NO_MAX,
-     .format = "int64"},
-};
+const struct field schemas_user_id[] = {SCHEMA_ID("user_id", FIELD_REQUIRED)};
+const struct field schemas_item_id[] = {SCHEMA_ID("item_id", FIELD_REQUIRED)};

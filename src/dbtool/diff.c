@@ -280,6 +280,15 @@ static void d_mark_rekeyed(struct dctx *d, const char *table)
         d_append(d, (void **)&d->rekeyed, &d->nrekeyed, &table, sizeof table);
 }
 
+/* True when `value` is one of e's values. */
+static bool d_enum_has(const struct cat_enum *e, const char *value)
+{
+    for (size_t i = 0; i < e->nvalues; i++)
+        if (strcmp(e->values[i], value) == 0)
+            return true;
+    return false;
+}
+
 /* True when every value of `from` appears in `to`, in the same order: the enum can then
  * reach `to` by ADD VALUE alone. */
 static bool d_enum_grows(const struct cat_enum *from, const struct cat_enum *to)
@@ -840,55 +849,57 @@ static void d_columns(struct dctx *d, const struct cat_table *ft, const struct c
 
 /* ---- constraints and indexes of kept tables --------------------------------------------- */
 
-/*
- * Pairs constraints: fm[i] is the index in tt matching ft->cons[i] (or -1), tm likewise.
- * By name first; in DIFF_NORMAL the rest by kind and definition.
- */
-static void d_match_constraints(const struct dctx *d, const struct cat_table *ft,
-                                const struct cat_table *tt, long *fm, long *tm)
+/* Whether ft's i-th and tt's j-th constraint (or index) are the same one: by name, or
+ * else by what it does. */
+typedef bool d_same_fn(const struct cat_table *ft, size_t i, const struct cat_table *tt, size_t j,
+                       bool by_name);
+
+static bool d_same_constraint(const struct cat_table *ft, size_t i, const struct cat_table *tt,
+                              size_t j, bool by_name)
 {
-    for (size_t j = 0; j < tt->ncons; j++)
-        tm[j] = -1;
-    for (size_t i = 0; i < ft->ncons; i++) {
-        fm[i] = -1;
-        for (size_t j = 0; j < tt->ncons && fm[i] < 0; j++)
-            if (strcmp(ft->cons[i].name, tt->cons[j].name) == 0) {
-                fm[i] = (long)j;
-                tm[j] = (long)i;
-            }
-    }
-    if (d->mode == DIFF_STRICT)
-        return;
-    for (size_t i = 0; i < ft->ncons; i++)
-        for (size_t j = 0; j < tt->ncons && fm[i] < 0; j++)
-            if (tm[j] < 0 && ft->cons[i].kind == tt->cons[j].kind &&
-                strcmp(ft->cons[i].def, tt->cons[j].def) == 0) {
+    const struct cat_constraint *fc = &ft->cons[i], *tc = &tt->cons[j];
+    if (by_name)
+        return strcmp(fc->name, tc->name) == 0;
+    return fc->kind == tc->kind && strcmp(fc->def, tc->def) == 0;
+}
+
+static bool d_same_index(const struct cat_table *ft, size_t i, const struct cat_table *tt, size_t j,
+                         bool by_name)
+{
+    const struct cat_index *fx = &ft->idx[i], *tx = &tt->idx[j];
+    if (by_name)
+        return strcmp(fx->name, tx->name) == 0;
+    return strcmp(fx->shape, tx->shape) == 0;
+}
+
+/* One pass of d_match: pairs each unpaired one of ft's nf with the first unpaired one of
+ * tt's nt that is the same, by name or else by definition. */
+static void d_match_pass(const struct cat_table *ft, size_t nf, const struct cat_table *tt,
+                         size_t nt, d_same_fn *same, bool by_name, long *fm, long *tm)
+{
+    for (size_t i = 0; i < nf; i++)
+        for (size_t j = 0; j < nt && fm[i] < 0; j++)
+            if (tm[j] < 0 && same(ft, i, tt, j, by_name)) {
                 fm[i] = (long)j;
                 tm[j] = (long)i;
             }
 }
 
-static void d_match_indexes(const struct dctx *d, const struct cat_table *ft,
-                            const struct cat_table *tt, long *fm, long *tm)
+/*
+ * Pairs the nf constraints (or indexes) of ft with the nt of tt: fm[i] is the index in tt
+ * matching ft's i-th (or -1), tm likewise. By name first (names are unique in a table);
+ * in DIFF_NORMAL the rest by definition, so a renamed one is not dropped and re-created.
+ */
+static void d_match(const struct dctx *d, const struct cat_table *ft, size_t nf,
+                    const struct cat_table *tt, size_t nt, d_same_fn *same, long *fm, long *tm)
 {
-    for (size_t j = 0; j < tt->nidx; j++)
-        tm[j] = -1;
-    for (size_t i = 0; i < ft->nidx; i++) {
+    for (size_t i = 0; i < nf; i++)
         fm[i] = -1;
-        for (size_t j = 0; j < tt->nidx && fm[i] < 0; j++)
-            if (strcmp(ft->idx[i].name, tt->idx[j].name) == 0) {
-                fm[i] = (long)j;
-                tm[j] = (long)i;
-            }
-    }
-    if (d->mode == DIFF_STRICT)
-        return;
-    for (size_t i = 0; i < ft->nidx; i++)
-        for (size_t j = 0; j < tt->nidx && fm[i] < 0; j++)
-            if (tm[j] < 0 && strcmp(ft->idx[i].shape, tt->idx[j].shape) == 0) {
-                fm[i] = (long)j;
-                tm[j] = (long)i;
-            }
+    for (size_t j = 0; j < nt; j++)
+        tm[j] = -1;
+    d_match_pass(ft, nf, tt, nt, same, true, fm, tm);
+    if (d->mode != DIFF_STRICT)
+        d_match_pass(ft, nf, tt, nt, same, false, fm, tm);
 }
 
 static void d_drop_constraint(struct dctx *d, const struct cat_table *t,
@@ -921,7 +932,7 @@ static void d_keys(struct dctx *d, const struct cat_table *ft, const struct cat_
         free(tm);
         return;
     }
-    d_match_constraints(d, ft, tt, fm, tm);
+    d_match(d, ft, ft->ncons, tt, tt->ncons, d_same_constraint, fm, tm);
     for (size_t i = 0; i < ft->ncons; i++) {
         const struct cat_constraint *fc = &ft->cons[i];
         if ((fc->kind == CAT_FOREIGN) != foreign)
@@ -951,7 +962,7 @@ static void d_keys(struct dctx *d, const struct cat_table *ft, const struct cat_
             d_add_constraint(d, tt, &tt->cons[j]);
         }
     if (!foreign) {
-        d_match_indexes(d, ft, tt, fm, tm);
+        d_match(d, ft, ft->nidx, tt, tt->nidx, d_same_index, fm, tm);
         for (size_t i = 0; i < ft->nidx; i++) {
             const struct cat_index *fx = &ft->idx[i];
             const struct cat_index *tx = fm[i] >= 0 ? &tt->idx[fm[i]] : NULL;
@@ -1005,24 +1016,16 @@ static void d_kept_tables(struct dctx *d)
 static void d_recreate_enum(struct dctx *d, const struct cat_enum *fe, const struct cat_enum *te)
 {
     size_t removed = 0, added = 0;
-    for (size_t i = 0; i < fe->nvalues; i++) {
-        bool kept = false;
-        for (size_t j = 0; j < te->nvalues && !kept; j++)
-            kept = strcmp(fe->values[i], te->values[j]) == 0;
-        if (!kept) {
+    for (size_t i = 0; i < fe->nvalues; i++)
+        if (!d_enum_has(te, fe->values[i])) {
             d_change(d, "removed value '%s' from enum '%s'", fe->values[i], fe->name);
             removed++;
         }
-    }
-    for (size_t j = 0; j < te->nvalues; j++) {
-        bool old = false;
-        for (size_t i = 0; i < fe->nvalues && !old; i++)
-            old = strcmp(fe->values[i], te->values[j]) == 0;
-        if (!old) {
+    for (size_t j = 0; j < te->nvalues; j++)
+        if (!d_enum_has(fe, te->values[j])) {
             d_change(d, "added value '%s' to enum '%s'", te->values[j], te->name);
             added++;
         }
-    }
     if (removed == 0 && added == 0)
         d_change(d, "changed order of values of enum '%s'", te->name);
 
@@ -1108,10 +1111,7 @@ static void d_enums(struct dctx *d)
             continue;
         }
         for (size_t k = 0; k < te->nvalues; k++) {
-            bool old = false;
-            for (size_t m = 0; m < fe->nvalues && !old; m++)
-                old = strcmp(fe->values[m], te->values[k]) == 0;
-            if (old)
+            if (d_enum_has(fe, te->values[k]))
                 continue;
             d_change(d, "added value '%s' to enum '%s'", te->values[k], te->name);
             /* in order, so the previous value exists by now; the first goes before the

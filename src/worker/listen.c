@@ -35,6 +35,24 @@ static int listen_from_systemd(struct listen_socket *out, char *err, size_t errl
     return 1;
 }
 
+/*
+ * A new unix stream socket (close-on-exec) and in sa the address of `path`, which the
+ * caller has checked fits. Returns the fd, or -1 with err set.
+ */
+static int listen_unix_socket(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    memcpy(sa->sun_path, path, strlen(path) + 1);
+    return fd;
+}
+
 /* Removes a socket file nobody listens on any more; refuses anything else. */
 static int listen_remove_stale(const char *path, char *err, size_t errlen)
 {
@@ -53,14 +71,10 @@ static int listen_remove_stale(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s exists and is not a socket", path);
         return -1;
     }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = listen_unix_socket(path, &sa, err, errlen);
     if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
     close(fd);
     if (rc == 0) {
@@ -87,14 +101,10 @@ static int listen_unix(const char *path, struct listen_socket *out, char *err, s
     if (listen_remove_stale(path, err, errlen) != 0) {
         return -1;
     }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = listen_unix_socket(path, &sa, err, errlen);
     if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
         close(fd);

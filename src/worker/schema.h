@@ -43,6 +43,38 @@ struct field {
 #define SCHEMA_NO_MIN LLONG_MIN
 #define SCHEMA_NO_MAX LLONG_MAX
 
+/*
+ * Shorthands for field tables, one line per field: `flags` may be 0, `desc` NULL, and
+ * lo/hi SCHEMA_NO_MIN/SCHEMA_NO_MAX. A field with a default (a query parameter) or
+ * another format hint is written out in full.
+ */
+#define SCHEMA_STRING(n, fl, lo, hi, desc)                                                         \
+    {                                                                                              \
+        .name = (n), .type = FIELD_STRING, .flags = (fl), .min = (lo), .max = (hi),                \
+        .description = (desc)                                                                      \
+    }
+#define SCHEMA_EMAIL(n, fl, hi, desc)                                                              \
+    {                                                                                              \
+        .name = (n), .type = FIELD_EMAIL, .flags = (fl), .min = SCHEMA_NO_MIN, .max = (hi),        \
+        .description = (desc), .format = "email"                                                   \
+    }
+#define SCHEMA_INT(n, fl, lo, hi, desc)                                                            \
+    {                                                                                              \
+        .name = (n), .type = FIELD_INT, .flags = (fl), .min = (lo), .max = (hi),                   \
+        .description = (desc)                                                                      \
+    }
+#define SCHEMA_BOOL(n, fl, desc)                                                                   \
+    {                                                                                              \
+        .name = (n), .type = FIELD_BOOL, .flags = (fl), .min = SCHEMA_NO_MIN,                      \
+        .max = SCHEMA_NO_MAX, .description = (desc)                                                \
+    }
+/* A row id: int64 >= 1 (BIGSERIAL). */
+#define SCHEMA_ID(n, fl)                                                                           \
+    {                                                                                              \
+        .name = (n), .type = FIELD_INT, .flags = (fl), .min = 1, .max = SCHEMA_NO_MAX,             \
+        .format = "int64"                                                                          \
+    }
+
 struct schema {
     const char *name; /* "UserCreate" — the OpenAPI component name */
     const struct field *fields;

@@ -46,6 +46,15 @@ Additions to the API in the brief:
     st.wait_ready(path="/healthz", status=200)
     st.nginx_log_text()
   harness.free_port(), harness.nginx_sizing(workers), harness.render_nginx_conf(...)
+  harness.wait_for(predicate, timeout=START_TIMEOUT, interval=0.05, what="condition")
+                                polls until predicate() is truthy, returns that value,
+                                raises AssertionError on timeout
+  harness.ApiChecks               mixin for a TestCase with a shared stack `st`: self.sql(query),
+                                self.assert_detail(r, status, detail),
+                                self.assert_422(r, (type, loc), ...) (exactly these problems)
+  harness.children(pid)         sorted pids whose parent is pid
+  harness.terminate(proc, sig=SIGTERM, timeout=20) -> exit status: sig, wait, then
+                                SIGKILL to the process group
   harness.SanitizerError: raised by Stack.close()/__exit__ and harness.dbtool() when a
     sanitizer report (ASan, LSan, UBSan) shows up in the worker log or dbtool's output.
 
@@ -507,8 +516,19 @@ def _override_snippet(dest_dir, overrides):
 # Processes
 
 
-def _children(pid):
-    """pids whose parent is pid (from /proc)."""
+def wait_for(predicate, timeout=START_TIMEOUT, interval=0.05, what="condition"):
+    """Polls predicate() until it returns something truthy; returns that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+
+
+def children(pid):
+    """pids whose parent is pid (from /proc), sorted."""
     out = []
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
@@ -526,7 +546,7 @@ def _alive(proc):
     return proc is not None and proc.poll() is None
 
 
-def _terminate(proc, sig, timeout):
+def terminate(proc, sig=signal.SIGTERM, timeout=20):
     """Sends sig, waits up to timeout, then SIGKILLs the process group. Returns the exit
     status (negative signal number when killed by a signal)."""
     if proc is None:
@@ -690,7 +710,7 @@ class Stack:
     def stop_api(self, sig=signal.SIGTERM, timeout=20):
         """Stops the master (its workers follow). Returns its exit status."""
         proc, self.api = self.api, None
-        return _terminate(proc, sig, timeout)
+        return terminate(proc, sig, timeout)
 
     def wait_ready(self, path="/healthz", status=200):
         """Polls nginx until `path` answers `status` (None: any HTTP answer)."""
@@ -727,7 +747,7 @@ class Stack:
         _live_stacks.discard(self)
         self.stop_api()
         if self.nginx is not None:
-            _terminate(self.nginx, signal.SIGQUIT, 10)
+            terminate(self.nginx, signal.SIGQUIT, 10)
         if self.db_name and self.pg is not None and self.pg.running:
             try:
                 self.pg.drop_database(self.db_name)
@@ -764,7 +784,7 @@ class Stack:
     def worker_pids(self):
         """pids of the master's children (the workers), sorted."""
         pid = self.master_pid
-        return _children(pid) if pid else []
+        return children(pid) if pid else []
 
     def signal_workers(self, sig):
         for pid in self.worker_pids():
@@ -805,6 +825,25 @@ class Stack:
                 return f.read()
         except (OSError, TypeError):
             return ""
+
+
+class ApiChecks:
+    """Mixin for a unittest.TestCase whose class shares one Stack as `st`: checks of the
+    API's error bodies (SPEC §4) and SQL against the stack's database."""
+
+    def sql(self, query):
+        """Runs SQL as the app role; returns psql's output, stripped."""
+        return self.st.pg.psql(self.st.database_url, query).strip()
+
+    def assert_detail(self, r, status, detail):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.json(), {"detail": detail})
+
+    def assert_422(self, r, *expected):
+        """Asserts a 422 whose detail holds exactly the (type, loc) pairs given."""
+        self.assertEqual(r.status, 422, r)
+        got = sorted((e["type"], tuple(e["loc"])) for e in r.json()["detail"])
+        self.assertEqual(got, sorted((t, tuple(loc)) for t, loc in expected), r.json())
 
 
 @atexit.register

@@ -12,7 +12,7 @@ LIMIT = 50
 _seq = itertools.count(1)
 
 
-class ItemsTest(unittest.TestCase):
+class ItemsTest(harness.ApiChecks, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.st = harness.Stack(name="api_items", env={"ITEMS_PER_USER": LIMIT}).start()
@@ -22,9 +22,7 @@ class ItemsTest(unittest.TestCase):
         cls.st.close()
 
     # -- helpers ----------------------------------------------------------------------------
-
-    def sql(self, query):
-        return self.st.pg.psql(self.st.database_url, query).strip()
+    # (self.sql, self.assert_detail and self.assert_422 come from harness.ApiChecks)
 
     def new_user_id(self):
         """A user made directly in SQL (no password hashing: these tests are about items)."""
@@ -38,15 +36,6 @@ class ItemsTest(unittest.TestCase):
         r = self.post_item(user_id or self.new_user_id(), title=title, description=description)
         self.assertEqual(r.status, 201, r)
         return r.json()
-
-    def assert_detail(self, r, status, detail):
-        self.assertEqual(r.status, status, r)
-        self.assertEqual(r.json(), {"detail": detail})
-
-    def assert_422(self, r, *expected):
-        self.assertEqual(r.status, 422, r)
-        got = sorted((e["type"], tuple(e["loc"])) for e in r.json()["detail"])
-        self.assertEqual(got, sorted((t, tuple(loc)) for t, loc in expected), r.json())
 
     # -- POST /users/{id}/items/ ------------------------------------------------------------
 

@@ -38,6 +38,23 @@ def wait_for(fn, timeout=10.0):
     return value
 
 
+def stack_reading(folder, name, target, dbtool_env=None):
+    """A started stack whose workers read revisions from `folder` (MIGRATIONS_DIR), its
+    database first upgraded to `target` by dbtool (with dbtool_env on top of the stack's
+    settings). When that fails, the stack and the folder are removed."""
+    st = harness.Stack(name=name, migrate=False, start_api=False, env={"MIGRATIONS_DIR": folder})
+    try:
+        st.start()
+        r = st.dbtool("upgrade", target, env=dbtool_env)
+        assert r.returncode == 0, r.stdout + r.stderr
+        st.start_api()
+    except BaseException:
+        st.close(check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return st
+
+
 class InfoHealthTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -165,17 +182,7 @@ class SchemaBehindTest(unittest.TestCase):
                     "-- migrate:down\nDROP TABLE readyz_probe;\n" % (cls.new_rev, cls.base_head))
         # Migrate to the current head with the repository's folder, then start the workers
         # with the folder that has one more revision.
-        cls.st = harness.Stack(name="api_meta_behind", migrate=False, start_api=False,
-                               env={"MIGRATIONS_DIR": cls.dir})
-        try:
-            cls.st.start()
-            r = cls.st.dbtool("upgrade", cls.base_head)
-            assert r.returncode == 0, r.stdout + r.stderr
-            cls.st.start_api()
-        except BaseException:
-            cls.st.close(check=False)
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            raise
+        cls.st = stack_reading(cls.dir, "api_meta_behind", cls.base_head)
 
     @classmethod
     def tearDownClass(cls):
@@ -216,17 +223,8 @@ class HeadUnknownTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="api-meta-empty-")
-        cls.st = harness.Stack(name="api_meta_nohead", migrate=False, start_api=False,
-                               env={"MIGRATIONS_DIR": cls.dir})
-        try:
-            cls.st.start()
-            r = cls.st.dbtool("upgrade", "head", env={"MIGRATIONS_DIR": str(VERSIONS)})
-            assert r.returncode == 0, r.stdout + r.stderr
-            cls.st.start_api()
-        except BaseException:
-            cls.st.close(check=False)
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            raise
+        cls.st = stack_reading(cls.dir, "api_meta_nohead", "head",
+                               dbtool_env={"MIGRATIONS_DIR": str(VERSIONS)})
 
     @classmethod
     def tearDownClass(cls):

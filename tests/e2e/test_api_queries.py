@@ -65,17 +65,22 @@ class WireCounter:
                 client.close()
                 continue
             self.sockets += [client, server]
-            threading.Thread(target=self._pump_client, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, self._counter()),
+                             daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
 
     @staticmethod
-    def _pump(src, dst):
+    def _pump(src, dst, observe=None):
+        """Forwards src to dst until either side closes, then shuts both down. observe(data),
+        when given, sees each chunk once forwarded; False from it stops the pump there."""
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
                 dst.sendall(data)
+                if observe is not None and not observe(data):
+                    return
         except OSError:
             pass
         for s in (src, dst):
@@ -84,45 +89,39 @@ class WireCounter:
             except OSError:
                 pass
 
-    def _pump_client(self, src, dst):
+    def _counter(self):
+        """The observer of one client connection: counts its frontend messages by type as
+        they pass; False once the stream turns out not to be protocol 3."""
         buf = b""
         started = False
-        try:
+
+        def observe(data):
+            nonlocal buf, started
+            buf += data
             while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-                buf += data
-                while True:
-                    if not started:
-                        if len(buf) < 8:
-                            break
-                        length, code = struct.unpack("!ii", buf[:8])
-                        if len(buf) < length:
-                            break
-                        buf = buf[length:]
-                        if code == _PROTOCOL_3:
-                            started = True
-                        elif code not in _PRE_STARTUP_CODES:
-                            return
-                        continue
-                    if len(buf) < 5:
-                        break
-                    kind = chr(buf[0])
-                    length = struct.unpack("!i", buf[1:5])[0]
-                    if len(buf) < 1 + length:
-                        break
-                    buf = buf[1 + length:]
-                    with self.lock:
-                        self.counts[kind] = self.counts.get(kind, 0) + 1
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+                if not started:
+                    if len(buf) < 8:
+                        return True
+                    length, code = struct.unpack("!ii", buf[:8])
+                    if len(buf) < length:
+                        return True
+                    buf = buf[length:]
+                    if code == _PROTOCOL_3:
+                        started = True
+                    elif code not in _PRE_STARTUP_CODES:
+                        return False
+                    continue
+                if len(buf) < 5:
+                    return True
+                kind = chr(buf[0])
+                length = struct.unpack("!i", buf[1:5])[0]
+                if len(buf) < 1 + length:
+                    return True
+                buf = buf[1 + length:]
+                with self.lock:
+                    self.counts[kind] = self.counts.get(kind, 0) + 1
+
+        return observe
 
 
 def statements(delta):

@@ -39,7 +39,7 @@ def seed_users(stack, n, items_each=0):
     return [int(x) for x in out.split()]
 
 
-class UsersTest(unittest.TestCase):
+class UsersTest(harness.ApiChecks, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.st = harness.Stack(name="api_users", env={"ITEMS_PER_USER": 50}).start()
@@ -49,6 +49,7 @@ class UsersTest(unittest.TestCase):
         cls.st.close()
 
     # -- helpers ----------------------------------------------------------------------------
+    # (self.sql, self.assert_detail and self.assert_422 come from harness.ApiChecks)
 
     def post_user(self, email=None, password=PASSWORD):
         return self.st.request("POST", "/users/", json={
@@ -64,19 +65,6 @@ class UsersTest(unittest.TestCase):
                             json={"title": title, "description": description})
         self.assertEqual(r.status, 201, r)
         return r.json()
-
-    def sql(self, query):
-        return self.st.pg.psql(self.st.database_url, query).strip()
-
-    def assert_detail(self, r, status, detail):
-        self.assertEqual(r.status, status, r)
-        self.assertEqual(r.json(), {"detail": detail})
-
-    def assert_422(self, r, *expected):
-        """Asserts a 422 whose detail holds exactly the (type, loc) pairs given."""
-        self.assertEqual(r.status, 422, r)
-        got = sorted((e["type"], tuple(e["loc"])) for e in r.json()["detail"])
-        self.assertEqual(got, sorted((t, tuple(loc)) for t, loc in expected), r.json())
 
     # -- POST /users/ -----------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ import uuid
 from pathlib import Path
 
 import harness
+from harness import children, terminate, wait_for
 
 ROOT = harness.ROOT
 WAIT = harness.START_TIMEOUT
@@ -48,17 +49,6 @@ NGINX = ROOT / "nginx"
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def wait_for(predicate, timeout=WAIT, interval=0.05, what="condition"):
-    """Polls predicate() until it returns something truthy; returns that value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
 
 
 def make(*args):
@@ -117,39 +107,11 @@ def unit_environment(unit):
     return env
 
 
-def children(pid):
-    """pids whose parent is pid."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            data = stat.read_text()
-        except OSError:
-            continue
-        if int(data[data.rfind(")") + 2:].split()[1]) == pid:
-            out.append(int(stat.parent.name))
-    return sorted(out)
-
-
 def comm(pid):
     try:
         return Path("/proc/%d/comm" % pid).read_text().strip()
     except OSError:
         return None
-
-
-def stop(proc, sig=signal.SIGTERM, timeout=20):
-    """Sends sig, waits, then kills the process group. Returns the exit status."""
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    return proc.wait(10)
 
 
 def head_of(st):
@@ -475,7 +437,7 @@ class SocketActivationTest(unittest.TestCase):
                 cwd=self.service["WorkingDirectory"][0], stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, start_new_session=True)
         self.addCleanup(self.check_log)
-        self.addCleanup(stop, self.proc)
+        self.addCleanup(terminate, self.proc)
         wait_for(lambda: "Listening on" in self.log_text() or self.proc.poll() is not None,
                  what="systemd-socket-activate to listen")
 
@@ -709,7 +671,7 @@ class StartScriptTest(unittest.TestCase):
                                                                  env.items()},
                                         cwd=str(ROOT), stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=log, start_new_session=True)
-            self.addCleanup(stop, proc)
+            self.addCleanup(terminate, proc)
             wait_for(lambda: proc.poll() is not None or st.request("GET", "/readyz").status == 200,
                      what="/readyz 200 through nginx")
             self.assertIsNone(proc.poll(), "start.sh exited")
@@ -718,7 +680,7 @@ class StartScriptTest(unittest.TestCase):
             self.assertEqual(len(children(proc.pid)), 2)
             r = st.dbtool("current", "--check-heads")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertEqual(stop(proc), 0)
+            self.assertEqual(terminate(proc), 0)
             with open(log_path, errors="replace") as f:
                 text = f.read()
             self.assertIn("Running upgrade", text)

@@ -24,21 +24,11 @@ import time
 import unittest
 
 import harness
+from harness import wait_for
 
 WAIT = harness.START_TIMEOUT
 # A database nobody listens on: workers start and report ready without one.
 NO_DATABASE = "postgresql://app:secret@127.0.0.1:1/none"
-
-
-def wait_for(predicate, timeout=WAIT, interval=0.05, what="condition"):
-    """Polls predicate() until it returns something truthy; returns that value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
 
 
 def alive(pid):
@@ -112,7 +102,7 @@ class DirectWorker:
             time.sleep(0.05)
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        return harness._terminate(self.proc, sig, timeout)
+        return harness.terminate(self.proc, sig, timeout)
 
     def close(self):
         self.stop(signal.SIGKILL, 5)
