@@ -73,8 +73,10 @@ void settings_free(struct settings *s);
 
 /* ---- The settings table, read-only, for --help and documentation ---- */
 
-/* WORKERS defaults to this many workers per online CPU (tuned by `make bench`). */
-#define SETTINGS_WORKERS_PER_CPU 4
+/* WORKERS defaults to this many workers per online CPU (tuned by `make bench`: with nginx
+ * keep-alive off, 2 per CPU served as much as 4 and more at low concurrency, because every
+ * idle worker wakes for each new connection; tests/bench/BASELINE.md). */
+#define SETTINGS_WORKERS_PER_CPU 2
 
 enum setting_type {
     SETTING_STRING,       /* any text; min = minimum length */

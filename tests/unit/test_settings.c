@@ -740,7 +740,7 @@ static void test_settings_table_describes_every_setting(void **state)
     assert_string_equal(settings_default_text(&defs[settings_find("ADMIN_EMAIL")], buf, 64),
                         "required");
     assert_string_equal(settings_default_text(&defs[settings_find("WORKERS")], buf, 64),
-                        "4 x online CPUs");
+                        "2 x online CPUs");
     assert_string_equal(settings_type_text(&defs[settings_find("WORKERS")], buf, 64),
                         "int 1..1024");
     assert_string_equal(settings_type_text(&defs[settings_find("MAX_REQUESTS")], buf, 64),
