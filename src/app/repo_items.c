@@ -15,7 +15,7 @@
  * items_list skips `skip` rows on the primary key index alone (an index-only scan finds
  * the first id of the page) and reads table rows only for the page itself; OFFSET would
  * read every skipped row. Same result (ids are unique and ordered; past the end the
- * subquery is NULL and the page empty), measured +27 % req/s with make bench
+ * subquery is NULL and the page empty), measured +28 % req/s with make bench
  * (tests/bench/BASELINE.md).
  */
 #include "app/repo_items.h"

@@ -70,7 +70,6 @@ LISTEN_KIND=${BENCH_LISTEN:-unix}
 NUSERS=1000
 ITEMS_PER_SEEDED_USER=10
 NWRITERS=20000
-PSQL=""
 
 PROFILE=${BENCH_PROFILE:-}
 case $PROFILE in
@@ -176,7 +175,7 @@ MAX_REQUESTS=0
 export BUILD_DIR PGPORT LISTEN ENV_FILE LOG_LEVEL MAX_REQUESTS
 
 stack() {
-    sh deploy/stack.sh "$@" "$STACK" $HTTP_PORT >>"$TMP/stack.log" 2>&1 || {
+    sh deploy/stack.sh "$@" "$STACK" "$HTTP_PORT" >>"$TMP/stack.log" 2>&1 || {
         cat "$TMP/stack.log" >&2
         die "deploy/stack.sh $1 failed"
     }
@@ -208,7 +207,8 @@ stack stop
 stack start
 
 PGDATA=$(readlink -m "$STACK/pgdata")
-PGBIN=$(dirname "$(readlink -f "$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n 1)")")
+# The newest installed PostgreSQL, as stack.sh picks it (Debian: /usr/lib/postgresql/N/bin).
+PGBIN=$(for d in /usr/lib/postgresql/*/bin; do echo "$d"; done | sort -V | tail -n 1)
 DATABASE_URL="postgresql://app:app@127.0.0.1:$PGPORT/awesome_api"
 export DATABASE_URL
 psql_app() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DATABASE_URL" "$@"; }
@@ -288,7 +288,7 @@ EOF
 BENCH_USERS=$(psql_app -c "SELECT min(id) || ':' || max(id) FROM users WHERE email LIKE 'user%'")
 BENCH_WRITERS=$(psql_app -c "SELECT min(id) || ':' || max(id) FROM users WHERE email LIKE 'writer%'")
 BENCH_ITEMS=$(psql_app -c "SELECT count(*) FROM items")
-export BENCH_USERS BENCH_WRITERS BENCH_ITEMS BENCH_THREADS=$THREADS
+export BENCH_USERS BENCH_WRITERS BENCH_ITEMS BENCH_THREADS="$THREADS"
 
 # --- 4. measure -------------------------------------------------------------------------
 
@@ -325,7 +325,7 @@ profile_perf() {
         perf record -a -g -F 999 -e cpu-clock -o "$data" -- sleep "$SECS" >"$TMP/perf.log" 2>&1 &
         perf_pid=$!
         OUT=$TMP/profile.txt
-        run_wrk "perf-$ep" "$ep" $max_conns "$SECS"
+        run_wrk "perf-$ep" "$ep" "$max_conns" "$SECS"
         OUT=$RAW
         wait $perf_pid || die "perf record failed (see $TMP/perf.log)"
         {
@@ -403,6 +403,7 @@ profile_callgrind() {
         pids="$pids $cur"
     done
     next_worker
+    # shellcheck disable=SC2086 # one argument per pid
     set -- $pids
     for ep in $ENDPOINTS; do
         part=$TMP/callgrind.out.$1
@@ -425,13 +426,13 @@ profile_callgrind() {
 }
 
 max_conns=0
-for c in $CONNS; do [ "$c" -gt $max_conns ] && max_conns=$c; done
+for c in $CONNS; do [ "$c" -gt "$max_conns" ] && max_conns=$c; done
 
 if [ "$WARMUP" -gt 0 ]; then
     say "warming up (${WARMUP} s per endpoint at $max_conns connections)"
     OUT=$TMP/warmup.txt
     for ep in $ENDPOINTS; do
-        run_wrk "warmup-$ep" "$ep" $max_conns "$WARMUP" >/dev/null
+        run_wrk "warmup-$ep" "$ep" "$max_conns" "$WARMUP" >/dev/null
     done
     OUT=$RAW
 fi
@@ -456,7 +457,7 @@ fi
 # pgbench -MODE at CONNS clients on the same PostgreSQL (database pgbench, scale 1).
 run_pgbench() {
     p_mode=$1 p_c=$2
-    PGPASSWORD=app pgbench -h 127.0.0.1 -p "$PGPORT" -U app -$p_mode -M prepared -c "$p_c" \
+    PGPASSWORD=app pgbench -h 127.0.0.1 -p "$PGPORT" -U app "-$p_mode" -M prepared -c "$p_c" \
         -j "$THREADS" -T "$SECS" pgbench >"$TMP/pgbench.out" 2>&1 || {
         cat "$TMP/pgbench.out" >&2
         die "pgbench -$p_mode failed"
@@ -487,7 +488,7 @@ for c in $CONNS; do
         fixed | S | N) ceiling=$ep ;;
         *) ceiling=$(ceiling_of "$ep") ;;
         esac
-        if [ "$CEILINGS" = 1 ] && [ -n "$ceiling" ] && [ "${done_ceilings#* $ceiling }" = "$done_ceilings" ]; then
+        if [ "$CEILINGS" = 1 ] && [ -n "$ceiling" ] && [ "${done_ceilings#* "$ceiling" }" = "$done_ceilings" ]; then
             done_ceilings="$done_ceilings$ceiling "
             if [ "$ceiling" = fixed ]; then
                 run_wrk fixed fixed "$c" "$SECS"
@@ -536,10 +537,10 @@ PIDS_BEFORE=$(worker_pids | tr '\n' ' ')
 
 if [ "$NOGROWTH" -gt 0 ]; then
     say "no-growth check: two runs of $NOGROWTH requests (the four endpoints in turn)"
-    export BENCH_STOP_AFTER=$NOGROWTH BENCH_DONE_FILE=$TMP/done.txt
+    export BENCH_STOP_AFTER="$NOGROWTH" BENCH_DONE_FILE="$TMP/done.txt"
     for n in 1 2; do
         : >"$BENCH_DONE_FILE"
-        run_wrk nogrowth-$n mix $max_conns 600
+        run_wrk "nogrowth-$n" mix "$max_conns" 600
         record_rss nogrowth_$n
     done
     unset BENCH_STOP_AFTER BENCH_DONE_FILE
@@ -574,7 +575,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "threads=$THREADS"
     echo "conns=$CONNS"
     echo "nogrowth=$NOGROWTH"
-    echo "pg_settings=$(echo $PG_SETTINGS)"
+    echo "pg_settings=$(echo "$PG_SETTINGS" | paste -sd ' ')"
     echo "seed=$NUSERS users x $ITEMS_PER_SEEDED_USER items, $NWRITERS writers"
     echo "worker_errors=$(grep -c 'level=error' "$STACK/api-worker.log" || true)"
     echo "nginx_errors=$(grep -c '\[error\]\|\[crit\]\|\[alert\]' "$NGINX_PREFIX/error.log" || true)"
