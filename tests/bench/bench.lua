@@ -16,8 +16,8 @@
 --   BENCH_WRITERS=first:last   ids of the users that receive POSTed items
 --   BENCH_ITEMS=n              number of seeded items (the skip range)
 --   BENCH_THREADS=n            wrk's -t (to split the writer pool)
---   BENCH_STOP_AFTER=n         end the run once n responses have arrived (0: run -d long);
---   BENCH_DONE_FILE=path       needs an empty file in which the threads count themselves
+--   BENCH_STOP_AFTER=n         stop each thread once it has its share of n responses
+--   BENCH_DONE_FILE=path       a file each stopped thread adds a line to (see finish_thread)
 --   BENCH_NAME, BENCH_OUT      label of the result line, file it is appended to
 --   BENCH_CONNECTIONS          wrk's -c, copied into the result line
 --
@@ -104,29 +104,18 @@ function request()
     return makers[endpoint]()
 end
 
--- A thread that has received its share stops; the last one to do so interrupts wrk
--- (SIGINT: wrk then ends the run and reports at once rather than sleeping out -d). The
--- threads share no Lua state, so they count themselves in a file (BENCH_DONE_FILE).
+-- A thread that has received its share stops and says so in BENCH_DONE_FILE (one line
+-- per thread; the threads share no Lua state). wrk itself would still sleep out -d:
+-- run.sh watches the file and interrupts wrk (SIGINT: report now) once every thread is
+-- in it. Interrupting from here proved unreliable: the signal can land on this thread
+-- rather than on wrk's main thread, which sleeps on.
 function finish_thread()
     wrk.thread:stop()
     local path = os.getenv("BENCH_DONE_FILE")
-    if not path or path == "" then
-        return
-    end
-    local f = assert(io.open(path, "a"))
-    f:write(tid, "\n")
-    f:close()
-    local finished = 0
-    for _ in io.lines(path) do
-        finished = finished + 1
-    end
-    if finished >= nthreads then
-        local stat = assert(io.open("/proc/self/stat"))
-        local pid = stat:read("*n")
-        stat:close()
-        -- Not os.execute: system(3) ignores SIGINT in the caller while the child runs.
-        local kill = io.popen("kill -INT " .. pid)
-        kill:close()
+    if path and path ~= "" then
+        local f = assert(io.open(path, "a"))
+        f:write(tid, "\n")
+        f:close()
     end
 end
 

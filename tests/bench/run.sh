@@ -305,14 +305,30 @@ record_rss() {
 # wrk NAME ENDPOINT CONNS SECONDS [more wrk args]; appends its result line to OUT.
 OUT=$RAW
 # (Functions share the script's variables: theirs carry a w_ or p_ prefix.)
+# With BENCH_STOP_AFTER set, the run ends once that many responses have arrived: each wrk
+# thread stops at its share and adds a line to BENCH_DONE_FILE; when all have, wrk gets
+# SIGINT (it then reports at once instead of sleeping out -d), repeated until it exits.
 run_wrk() {
     w_name=$1 w_ep=$2 w_c=$3 w_d=$4
     shift 4
     w_t=$THREADS
     [ "$w_t" -gt "$w_c" ] && w_t=$w_c
+    if [ "${BENCH_STOP_AFTER:-0}" -gt 0 ]; then
+        : >"$BENCH_DONE_FILE"
+    fi
     BENCH_NAME=$w_name BENCH_ENDPOINT=$w_ep BENCH_CONNECTIONS=$w_c BENCH_OUT=$OUT \
-        wrk -t "$w_t" -c "$w_c" -d "${w_d}s" --timeout 10s -s "$BENCH_DIR/bench.lua" "$@" "$BASE" \
-        >>"$TMP/wrk.log" 2>&1 || die "wrk failed (see $TMP/wrk.log)"
+        BENCH_THREADS=$w_t wrk -t "$w_t" -c "$w_c" -d "${w_d}s" --timeout 10s \
+        -s "$BENCH_DIR/bench.lua" "$@" "$BASE" >>"$TMP/wrk.log" 2>&1 &
+    w_pid=$!
+    if [ "${BENCH_STOP_AFTER:-0}" -gt 0 ]; then
+        while kill -0 "$w_pid" 2>/dev/null; do
+            if [ "$(wc -l <"$BENCH_DONE_FILE")" -ge "$w_t" ]; then
+                kill -INT "$w_pid" 2>/dev/null || true
+            fi
+            sleep 0.2
+        done
+    fi
+    wait "$w_pid" || die "wrk failed (see $TMP/wrk.log)"
     tail -n 1 "$OUT" | sed 's/^/bench:   /'
 }
 
@@ -389,7 +405,6 @@ profile_callgrind() {
     export BENCH_THREADS=1 BENCH_DONE_FILE BENCH_STOP_AFTER
     OUT=$TMP/profile.txt
     for ep in $ENDPOINTS; do
-        : >"$BENCH_DONE_FILE"
         BENCH_STOP_AFTER=100
         run_wrk "callgrind-warmup-$ep" "$ep" 1 600 >/dev/null
     done
@@ -397,7 +412,6 @@ profile_callgrind() {
     for ep in $ENDPOINTS; do
         next_worker
         say "callgrind: $n requests of $ep (worker $cur)"
-        : >"$BENCH_DONE_FILE"
         BENCH_STOP_AFTER=$n
         run_wrk "callgrind-$ep" "$ep" 1 600
         pids="$pids $cur"
@@ -539,7 +553,6 @@ if [ "$NOGROWTH" -gt 0 ]; then
     say "no-growth check: two runs of $NOGROWTH requests (the four endpoints in turn)"
     export BENCH_STOP_AFTER="$NOGROWTH" BENCH_DONE_FILE="$TMP/done.txt"
     for n in 1 2; do
-        : >"$BENCH_DONE_FILE"
         run_wrk "nogrowth-$n" mix "$max_conns" 600
         record_rss nogrowth_$n
     done
