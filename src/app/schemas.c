@@ -15,7 +15,7 @@
 #define USER_EMAIL_FIELD(flags, desc) SCHEMA_EMAIL("email", flags, USER_EMAIL_MAX, desc)
 #define ITEM_TITLE_FIELD(flags)       SCHEMA_STRING("title", flags, ITEM_TITLE_MIN, ITEM_TITLE_MAX, NULL)
 #define ITEM_DESCRIPTION_FIELD(flags, desc)                                                        \
-    SCHEMA_STRING("description", flags, 0, ITEM_DESCRIPTION_MAX, desc)
+    SCHEMA_STRING("description", (flags) | FIELD_MULTILINE, 0, ITEM_DESCRIPTION_MAX, desc)
 
 /* ---- users ---------------------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include "app/password.h"
 #include "app/repo_users.h"
 #include "app/schemas.h"
+#include "worker/gate.h"
 
 #define USER_NOT_FOUND "User not found"
 
@@ -56,7 +57,15 @@ void users_create(struct http_request *req, struct http_response *res)
         http_reply_internal_error(req, res, "validated body without email or password");
         return;
     }
-    if (!password_hash(password, hash, sizeof hash, why, sizeof why)) {
+    /* At most PASSWORD_HASH_CONCURRENCY workers hash at once (SPEC §12): beyond that,
+     * 503 + Retry-After at once, so health checks and reads keep their workers. */
+    if (!gate_try_enter()) {
+        http_reply_unavailable(res);
+        return;
+    }
+    bool hashed = password_hash(password, hash, sizeof hash, why, sizeof why);
+    gate_leave();
+    if (!hashed) {
         http_reply_internal_error(req, res, why);
         return;
     }

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #define SETTINGS_ECHO_MAX    80   /* longest bad value quoted back in a message */
 
 static long long settings_default_workers(void);
+static long long settings_default_cpus(void);
 
 #define FIELD(f) offsetof(struct settings, f)
 
@@ -40,14 +43,25 @@ static const struct setting_def settings_defs[] = {
      "most items one user may own"},
     {"DATABASE_URL", SETTING_DATABASE_URL, FIELD(database_url), NULL, NULL, 0, 0,
      "where the data lives (libpq URI or key=value conninfo)"},
-    {"LISTEN", SETTING_LISTEN, FIELD(listen), "127.0.0.1:9000", NULL, 0, 0,
-     "FastCGI socket (ignored under systemd socket activation)"},
+    {"LISTEN", SETTING_LISTEN, FIELD(listen), "unix:/run/awesome-api/fcgi.sock", NULL, 0, 0,
+     "FastCGI socket (ignored under systemd socket activation); TCP only when set"},
+    {"LISTEN_MODE", SETTING_FILE_MODE, FIELD(listen_mode), "0660", NULL, 0, 0777,
+     "permissions of a unix LISTEN socket (octal): owner and group may connect"},
+    {"LISTEN_GROUP", SETTING_STRING, FIELD(listen_group), "", NULL, 0, 0,
+     "group of a unix LISTEN socket: nginx's (www-data, nogroup); empty = our own"},
+    {"FCGI_WEB_SERVER_ADDRS", SETTING_ADDR_LIST, FIELD(fcgi_web_server_addrs), "127.0.0.1,::1",
+     NULL, 0, 0, "peer addresses allowed on a TCP LISTEN (comma-separated IPs)"},
+    {"FCGI_READ_TIMEOUT_MS", SETTING_INT, FIELD(fcgi_read_timeout_ms), "5000", NULL, 1, 3600000,
+     "a FastCGI peer that sends nothing or too slowly for this long is dropped"},
     {"WORKERS", SETTING_INT, FIELD(workers), NULL, settings_default_workers, 1,
      SETTINGS_MAX_WORKERS, "worker processes (each waits on the database, so more than CPUs)"},
     {"MAX_REQUESTS", SETTING_INT, FIELD(max_requests), "0", NULL, 0, LLONG_MAX,
      "recycle a worker after this many requests (0 = never)"},
-    {"MAX_BODY_BYTES", SETTING_INT, FIELD(max_body_bytes), "1048576", NULL, 0, INT_MAX,
-     "larger request bodies get 413"},
+    {"MAX_BODY_BYTES", SETTING_INT, FIELD(max_body_bytes), "65536", NULL, 0, INT_MAX,
+     "larger request bodies get 413 (nginx's client_max_body_size follows it)"},
+    {"PASSWORD_HASH_CONCURRENCY", SETTING_INT, FIELD(password_hash_concurrency), NULL,
+     settings_default_cpus, 1, SETTINGS_MAX_WORKERS,
+     "workers hashing a password at once; beyond it 503 + Retry-After"},
     {"STATEMENT_TIMEOUT_MS", SETTING_INT, FIELD(statement_timeout_ms), "5000", NULL, 0, INT_MAX,
      "per-statement time limit on the worker's connection (0 = none)"},
     {"LOG_LEVEL", SETTING_LOG_LEVEL, FIELD(log_level), "info", NULL, 0, 0,
@@ -99,10 +113,15 @@ const char *settings_log_level_name(enum log_level level)
     return "?";
 }
 
-static long long settings_default_workers(void)
+static long long settings_default_cpus(void)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    long long n = (cpus < 1 ? 1 : cpus) * (long long)SETTINGS_WORKERS_PER_CPU;
+    return cpus < 1 ? 1 : cpus > SETTINGS_MAX_WORKERS ? SETTINGS_MAX_WORKERS : cpus;
+}
+
+static long long settings_default_workers(void)
+{
+    long long n = settings_default_cpus() * (long long)SETTINGS_WORKERS_PER_CPU;
     return n > SETTINGS_MAX_WORKERS ? SETTINGS_MAX_WORKERS : n;
 }
 
@@ -130,16 +149,26 @@ const char *settings_type_text(const struct setting_def *d, char *buf, size_t bu
     case SETTING_LOG_LEVEL:
         snprintf(buf, buflen, "debug/info/warn/error");
         break;
+    case SETTING_FILE_MODE:
+        snprintf(buf, buflen, "octal mode");
+        break;
+    case SETTING_ADDR_LIST:
+        snprintf(buf, buflen, "comma-separated IP addresses");
+        break;
     }
     return buf;
 }
 
 const char *settings_default_text(const struct setting_def *d, char *buf, size_t buflen)
 {
-    if (d->default_value != NULL)
+    if (d->default_value != NULL && d->default_value[0] == '\0')
+        snprintf(buf, buflen, "\"\" (none)");
+    else if (d->default_value != NULL)
         snprintf(buf, buflen, "%s", d->default_value);
     else if (d->default_fn == settings_default_workers)
         snprintf(buf, buflen, "%d x online CPUs", SETTINGS_WORKERS_PER_CPU);
+    else if (d->default_fn == settings_default_cpus)
+        snprintf(buf, buflen, "online CPUs");
     else if (d->default_fn != NULL)
         snprintf(buf, buflen, "%lld", d->default_fn());
     else
@@ -461,6 +490,57 @@ static int settings_database_url_ok(const char *url, char *msg, size_t msglen)
     return 0;
 }
 
+/* Octal permission bits, e.g. "0660" or "660", within d->max. */
+static int settings_parse_mode(const struct setting_def *d, const char *raw, long long *out,
+                               char *msg, size_t msglen)
+{
+    long long v = 0;
+    size_t n = strlen(raw);
+    int ok = n > 0 && n <= 4;
+    for (const char *p = raw; ok && *p != '\0'; p++) {
+        ok = *p >= '0' && *p <= '7';
+        v = v * 8 + (*p - '0');
+    }
+    if (!ok || v > d->max) {
+        snprintf(msg, msglen, "not an octal file mode (e.g. 0660): \"%.*s\"", SETTINGS_ECHO_MAX,
+                 raw);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* "127.0.0.1,::1": one or more numeric IPv4/IPv6 addresses, commas and spaces between. */
+static int settings_addr_list_ok(const char *s, char *msg, size_t msglen)
+{
+    size_t count = 0;
+    for (const char *p = s; *p != '\0';) {
+        p += strspn(p, ", ");
+        size_t n = strcspn(p, ", ");
+        if (n == 0)
+            break;
+        char addr[INET6_ADDRSTRLEN];
+        unsigned char bin[sizeof(struct in6_addr)];
+        int ok = n < sizeof addr;
+        if (ok) {
+            memcpy(addr, p, n);
+            addr[n] = '\0';
+            ok = inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1;
+        }
+        if (!ok) {
+            snprintf(msg, msglen, "not an IP address: \"%.*s\"", (int)(n < 64 ? n : 64), p);
+            return 0;
+        }
+        count++;
+        p += n;
+    }
+    if (count == 0) {
+        snprintf(msg, msglen, "must list at least one address");
+        return 0;
+    }
+    return 1;
+}
+
 /* Parses raw as d's type into the struct field. Returns 0, or -1 with a message. */
 static int settings_parse(const struct setting_def *d, const char *raw, struct settings *out,
                           char *msg, size_t msglen)
@@ -469,6 +549,8 @@ static int settings_parse(const struct setting_def *d, const char *raw, struct s
     switch (d->type) {
     case SETTING_INT:
         return settings_parse_int(d, raw, (long long *)field, msg, msglen);
+    case SETTING_FILE_MODE:
+        return settings_parse_mode(d, raw, (long long *)field, msg, msglen);
     case SETTING_LOG_LEVEL:
         for (size_t i = 0; i < sizeof settings_level_names / sizeof settings_level_names[0]; i++)
             if (strcasecmp(raw, settings_level_names[i]) == 0) {
@@ -492,6 +574,10 @@ static int settings_parse(const struct setting_def *d, const char *raw, struct s
         break;
     case SETTING_LISTEN:
         if (!settings_listen_ok(raw, msg, msglen))
+            return -1;
+        break;
+    case SETTING_ADDR_LIST:
+        if (!settings_addr_list_ok(raw, msg, msglen))
             return -1;
         break;
     case SETTING_DATABASE_URL:
@@ -830,6 +916,9 @@ void settings_print(const struct settings *s, FILE *out)
         case SETTING_INT:
             snprintf(number, sizeof number, "%lld", *(const long long *)field);
             break;
+        case SETTING_FILE_MODE:
+            snprintf(number, sizeof number, "%04llo", *(const long long *)field);
+            break;
         case SETTING_LOG_LEVEL:
             value = settings_log_level_name(*(const enum log_level *)field);
             break;
@@ -867,7 +956,8 @@ void settings_print(const struct settings *s, FILE *out)
 void settings_free(struct settings *s)
 {
     for (size_t i = 0; i < SETTINGS_COUNT; i++)
-        if (settings_defs[i].type != SETTING_INT && settings_defs[i].type != SETTING_LOG_LEVEL)
+        if (settings_defs[i].type != SETTING_INT && settings_defs[i].type != SETTING_LOG_LEVEL &&
+            settings_defs[i].type != SETTING_FILE_MODE)
             free(*(char **)((char *)s + settings_defs[i].offset));
     free(s->env_file);
     free(s->sources_label);

@@ -24,20 +24,25 @@ enum setting_source { SOURCE_DEFAULT, SOURCE_FILE, SOURCE_ENV, SOURCE_FLAG };
 
 /* The effective settings. Strings are owned by the struct (settings_free). */
 struct settings {
-    char *app_name;                 /* APP_NAME */
-    char *admin_email;              /* ADMIN_EMAIL (required, an email) */
-    long long items_per_user;       /* ITEMS_PER_USER >= 0 */
-    char *database_url;             /* DATABASE_URL (required, libpq URI or conninfo) */
-    char *listen;                   /* LISTEN: "unix:/path" or "host:port" */
-    long long workers;              /* WORKERS >= 1 */
-    long long max_requests;         /* MAX_REQUESTS >= 0, 0 = never recycle */
-    long long max_body_bytes;       /* MAX_BODY_BYTES >= 0 */
-    long long statement_timeout_ms; /* STATEMENT_TIMEOUT_MS >= 0 */
-    enum log_level log_level;       /* LOG_LEVEL debug/info/warn/error */
-    char *migrations_dir;           /* MIGRATIONS_DIR, default sql/versions */
-    char *schema_file;              /* SCHEMA_FILE, default sql/schema.sql */
-    long long lock_timeout_ms;      /* LOCK_TIMEOUT_MS, dbtool's lock_timeout, default 5000 */
-    long long lock_wait_s;          /* LOCK_WAIT_SECONDS, dbtool advisory-lock wait, default 300 */
+    char *app_name;                      /* APP_NAME */
+    char *admin_email;                   /* ADMIN_EMAIL (required, an email) */
+    long long items_per_user;            /* ITEMS_PER_USER >= 0 */
+    char *database_url;                  /* DATABASE_URL (required, libpq URI or conninfo) */
+    char *listen;                        /* LISTEN: "unix:/path" or "host:port" */
+    long long listen_mode;               /* LISTEN_MODE: a unix socket's permission bits */
+    char *listen_group;                  /* LISTEN_GROUP: a unix socket's group, "" = ours */
+    char *fcgi_web_server_addrs;         /* FCGI_WEB_SERVER_ADDRS: TCP peers allowed */
+    long long fcgi_read_timeout_ms;      /* FCGI_READ_TIMEOUT_MS: idle/slow peers dropped */
+    long long workers;                   /* WORKERS >= 1 */
+    long long max_requests;              /* MAX_REQUESTS >= 0, 0 = never recycle */
+    long long max_body_bytes;            /* MAX_BODY_BYTES >= 0 */
+    long long password_hash_concurrency; /* PASSWORD_HASH_CONCURRENCY >= 1 */
+    long long statement_timeout_ms;      /* STATEMENT_TIMEOUT_MS >= 0 */
+    enum log_level log_level;            /* LOG_LEVEL debug/info/warn/error */
+    char *migrations_dir;                /* MIGRATIONS_DIR, default sql/versions */
+    char *schema_file;                   /* SCHEMA_FILE, default sql/schema.sql */
+    long long lock_timeout_ms;           /* LOCK_TIMEOUT_MS, dbtool's lock_timeout, default 5000 */
+    long long lock_wait_s; /* LOCK_WAIT_SECONDS, dbtool advisory-lock wait, default 300 */
 
     char *env_file;                 /* the env file actually read, NULL if none */
     char *sources_label;            /* e.g. "etc/prod.env + environment", used in messages */
@@ -84,7 +89,9 @@ enum setting_type {
     SETTING_INT,          /* decimal integer within [min, max] */
     SETTING_DATABASE_URL, /* libpq URI or conninfo, accepted by PQconninfoParse */
     SETTING_LISTEN,       /* "unix:/absolute/path" or "host:port" */
-    SETTING_LOG_LEVEL     /* debug, info, warn or error (any case) */
+    SETTING_LOG_LEVEL,    /* debug, info, warn or error (any case) */
+    SETTING_FILE_MODE,    /* octal permission bits within [0, max], stored as long long */
+    SETTING_ADDR_LIST     /* comma-separated numeric IPv4/IPv6 addresses */
 };
 
 struct setting_def {

@@ -131,7 +131,10 @@ static bool db_prepare_all(PGconn *conn)
     return true;
 }
 
-/* Startup "options": the URL's own, then ours, so statement_timeout is always set. */
+/* Startup "options": the URL's own, then ours, so statement_timeout is always set.
+ * idle_in_transaction_session_timeout (the same limit, SPEC §12): a worker stopped or
+ * stuck between the statements of a transaction loses its session, and its row locks,
+ * instead of blocking every writer of those rows. */
 static void db_options(const PQconninfoOption *parsed, char *buf, size_t buflen)
 {
     const char *theirs = "";
@@ -142,7 +145,9 @@ static void db_options(const PQconninfoOption *parsed, char *buf, size_t buflen)
             theirs = o->val;
         }
     }
-    snprintf(buf, buflen, "%s%s-c statement_timeout=%lld", theirs, theirs[0] ? " " : "",
+    snprintf(buf, buflen,
+             "%s%s-c statement_timeout=%lld -c idle_in_transaction_session_timeout=%lld", theirs,
+             theirs[0] ? " " : "", db.settings->statement_timeout_ms,
              db.settings->statement_timeout_ms);
 }
 
@@ -344,7 +349,10 @@ PGresult *db_exec(const char *stmt_name, int nparams, const char *const *params)
 
 bool db_begin(void)
 {
-    return db_conn() != NULL && db_command("BEGIN");
+    /* Explicit, whatever default_transaction_isolation the server or role has: the
+     * repositories' locking (SELECT ... FOR NO KEY UPDATE, then a count) is written for
+     * READ COMMITTED; under REPEATABLE READ it would fail with serialization errors. */
+    return db_conn() != NULL && db_command("BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 bool db_commit(void)

@@ -47,6 +47,22 @@
  * short linger) and fcgi_io_write_last (a last response after which nginx itself closes
  * the connection).
  *
+ * Accepting is ours, not libfcgi's (SPEC §12: an idle or slow peer must never hold a
+ * worker). libfcgi's OS_Accept would block the worker in the read of a new connection's
+ * first record (up to 2 s on a unix socket, forever on TCP), so it is given a "sink" as
+ * its listening socket, an unbound socket on which accept(2) fails at once, and never
+ * accepts anything. We accept (checking the peer against FCGI_WEB_SERVER_ADDRS on TCP),
+ * keep connections that have sent nothing yet in a small per-worker set polled together
+ * with the listening socket (an idle peer costs a file descriptor, not a worker), and drop
+ * them after FCGI_READ_TIMEOUT_MS. A connection with data is handed to libfcgi by setting
+ * FCGX_Request.ipcFd with keepConnection set, which is exactly the state libfcgi leaves
+ * after a kept-alive request: FCGX_Accept_r then reads the request from that descriptor.
+ * Reading the request (params and body) and writing the response run under a deadline
+ * (fcgi_io_deadline): a repeating SIGALRM interrupts the blocking read(2)/write(2), which
+ * libfcgi does not retry, so the request fails and the connection is closed. The repeat
+ * also cuts short libfcgi's lingering close (OS_Close reads until EOF, 2 s per poll, which
+ * a peer dripping bytes could otherwise stretch forever).
+ *
  * Every idle worker polls the listening socket, so a new connection wakes them all and
  * the losers get EAGAIN. That costs a few microseconds per new connection (rare with
  * keep-alive) and, unlike EPOLLEXCLUSIVE, never leaves a connection waiting in the
@@ -54,14 +70,19 @@
  */
 #include "worker/fcgi_io.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,6 +101,29 @@
 /* Body bytes read or discarded per FCGX_GetStr call (its length is an int). */
 #define FCGI_IO_CHUNK 65536
 
+/* Connections accepted but silent so far, per worker: beyond this the oldest is dropped. */
+#define FCGI_IO_PENDING_MAX 64
+
+/* Once a deadline has passed, SIGALRM repeats this often, so every blocking call libfcgi
+ * makes after it (including its lingering close) is interrupted too. */
+#define FCGI_IO_DEADLINE_REPEAT_MS 50
+
+/* Peer addresses allowed on a TCP listening socket (FCGI_WEB_SERVER_ADDRS). */
+#define FCGI_IO_ALLOW_MAX 32
+
+static struct {
+    int listen_fd;   /* the real listening socket, shared by all workers */
+    int sink_fd;     /* what libfcgi believes it listens on (never accepts) */
+    long timeout_ms; /* FCGI_READ_TIMEOUT_MS */
+    struct in6_addr allow[FCGI_IO_ALLOW_MAX]; /* IPv4 as v4-mapped IPv6 */
+    size_t nallow;
+    struct {
+        int fd;
+        struct timespec since;
+    } pending[FCGI_IO_PENDING_MAX];
+    size_t npending;
+} fcgi_conn = {.listen_fd = -1, .sink_fd = -1};
+
 static FCGX_Request fcgi_req;
 static bool fcgi_open;       /* a request is in hand (accepted, not yet finished) */
 static bool fcgi_last;       /* ...and its response is the last on this connection */
@@ -87,7 +131,61 @@ static char *fcgi_body;      /* the current request's body, or NULL */
 static char *fcgi_path_copy; /* REQUEST_URI without its query, when that is the path */
 static char fcgi_rid[FCGI_IO_REQUEST_ID_MAX + 1];
 
-int fcgi_io_init(int listen_fd)
+int fcgi_io_parse_allowlist(const char *list, struct in6_addr *out, size_t max, size_t *n)
+{
+    *n = 0;
+    for (const char *p = list; *p != '\0';) {
+        char addr[INET6_ADDRSTRLEN];
+        struct in_addr v4;
+        size_t len;
+
+        p += strspn(p, ", ");
+        len = strcspn(p, ", ");
+        if (len == 0) {
+            break;
+        }
+        if (len >= sizeof addr || *n == max) {
+            return -1;
+        }
+        memcpy(addr, p, len);
+        addr[len] = '\0';
+        if (inet_pton(AF_INET, addr, &v4) == 1) {
+            memset(&out[*n], 0, sizeof out[*n]);
+            out[*n].s6_addr[10] = 0xff;
+            out[*n].s6_addr[11] = 0xff;
+            memcpy(&out[*n].s6_addr[12], &v4, 4);
+        } else if (inet_pton(AF_INET6, addr, &out[*n]) != 1) {
+            return -1;
+        }
+        (*n)++;
+        p += len;
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+bool fcgi_io_peer_allowed(const struct sockaddr *sa, const struct in6_addr *allow, size_t n)
+{
+    struct in6_addr peer;
+
+    if (sa->sa_family == AF_INET) {
+        memset(&peer, 0, sizeof peer);
+        peer.s6_addr[10] = 0xff;
+        peer.s6_addr[11] = 0xff;
+        memcpy(&peer.s6_addr[12], &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    } else if (sa->sa_family == AF_INET6) {
+        peer = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    } else {
+        return true; /* a unix socket: its file's mode and group decide */
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(&peer, &allow[i], sizeof peer) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int fcgi_io_init(int listen_fd, long read_timeout_ms, const char *allowed_peers)
 {
     int flags = fcntl(listen_fd, F_GETFL);
 
@@ -97,11 +195,23 @@ int fcgi_io_init(int listen_fd)
         log_error("event=fcgi_init_failed step=nonblock errno=%d", errno);
         return -1;
     }
+    if (fcgi_io_parse_allowlist(allowed_peers, fcgi_conn.allow, FCGI_IO_ALLOW_MAX,
+                                &fcgi_conn.nallow) != 0) {
+        log_error("event=fcgi_init_failed step=allowlist"); /* settings checked it already */
+        return -1;
+    }
+    fcgi_conn.listen_fd = listen_fd;
+    fcgi_conn.timeout_ms = read_timeout_ms;
+    fcgi_conn.sink_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fcgi_conn.sink_fd < 0) {
+        log_error("event=fcgi_init_failed step=sink errno=%d", errno);
+        return -1;
+    }
     if (FCGX_Init() != 0) {
         log_error("event=fcgi_init_failed step=FCGX_Init");
         return -1;
     }
-    if (FCGX_InitRequest(&fcgi_req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    if (FCGX_InitRequest(&fcgi_req, fcgi_conn.sink_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
         log_error("event=fcgi_init_failed step=FCGX_InitRequest");
         return -1;
     }
@@ -120,25 +230,185 @@ static bool fcgi_io_readable_within(int fd, int timeout_ms)
     return n > 0;
 }
 
+void fcgi_io_deadline(long ms)
+{
+    struct itimerval it;
+
+    memset(&it, 0, sizeof it);
+    if (ms > 0) {
+        it.it_value.tv_sec = ms / 1000;
+        it.it_value.tv_usec = (ms % 1000) * 1000;
+        it.it_interval.tv_usec = FCGI_IO_DEADLINE_REPEAT_MS * 1000;
+    }
+    (void)setitimer(ITIMER_REAL, &it, NULL); /* cannot fail with these arguments */
+}
+
+static long fcgi_io_ms_since(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Drops pending connection i (plain close: it never sent anything worth lingering for). */
+static void fcgi_io_drop_pending(size_t i, const char *why)
+{
+    log_debug("event=fcgi_peer_dropped reason=%s", why);
+    close(fcgi_conn.pending[i].fd);
+    fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
+}
+
+/* Accepts one connection from the listening socket into the pending set. */
+static void fcgi_io_accept_one(void)
+{
+    struct sockaddr_storage sa = {0};
+    socklen_t len = sizeof sa;
+    int fd = accept4(fcgi_conn.listen_fd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+    int one = 1;
+
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+            log_warn("event=accept_failed errno=%d", errno);
+        }
+        return; /* EAGAIN: another worker took it */
+    }
+    if (!fcgi_io_peer_allowed((struct sockaddr *)&sa, fcgi_conn.allow, fcgi_conn.nallow)) {
+        char host[INET6_ADDRSTRLEN] = "?";
+        const void *a = sa.ss_family == AF_INET
+                            ? (const void *)&((struct sockaddr_in *)&sa)->sin_addr
+                            : (const void *)&((struct sockaddr_in6 *)&sa)->sin6_addr;
+
+        inet_ntop(sa.ss_family, a, host, sizeof host);
+        log_warn("event=fcgi_peer_refused peer=%s", host);
+        close(fd);
+        return;
+    }
+    if (sa.ss_family != AF_UNIX) {
+        /* One response in a few writes: no reason to wait for acknowledgements. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    if (fcgi_conn.npending == FCGI_IO_PENDING_MAX) {
+        size_t oldest = 0;
+
+        for (size_t i = 1; i < fcgi_conn.npending; i++) {
+            if (fcgi_io_ms_since(&fcgi_conn.pending[i].since) >
+                fcgi_io_ms_since(&fcgi_conn.pending[oldest].since)) {
+                oldest = i;
+            }
+        }
+        fcgi_io_drop_pending(oldest, "too_many_idle");
+    }
+    fcgi_conn.pending[fcgi_conn.npending].fd = fd;
+    clock_gettime(CLOCK_MONOTONIC, &fcgi_conn.pending[fcgi_conn.npending].since);
+    fcgi_conn.npending++;
+}
+
 /*
- * Sleeps until there is something to accept: on nginx's kept-alive connection when we
- * hold one, else on the listening socket. Signals outside waitmask are deliverable only
- * during the wait. Returns 1 (readable), 0 (interrupted by a signal), -1 (error, logged).
+ * Sleeps until a request can be read: on nginx's kept-alive connection when we hold one,
+ * else on the listening socket and the silent connections accepted so far, accepting
+ * and expiring on the way. Signals outside waitmask are deliverable only during the wait.
+ * Returns 1 (a connection to read from is in fcgi_req.ipcFd), 0 (interrupted by a
+ * signal, or nothing yet), -1 (error, logged).
  */
 static int fcgi_io_wait(const sigset_t *waitmask)
 {
-    int fd = fcgi_req.ipcFd >= 0 ? fcgi_req.ipcFd : fcgi_req.listen_sock;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = ppoll(&p, 1, NULL, waitmask);
+    struct pollfd p[FCGI_IO_PENDING_MAX + 1];
+    struct timespec timeout, *tp = NULL;
+    long soonest = -1;
+    size_t i, n = 0;
+    int rc;
 
-    if (n < 0) {
+    if (fcgi_req.ipcFd >= 0) {
+        p[0] = (struct pollfd){.fd = fcgi_req.ipcFd, .events = POLLIN};
+        rc = ppoll(p, 1, NULL, waitmask);
+        if (rc < 0 && errno != EINTR) {
+            log_error("event=wait_failed errno=%d", errno);
+            return -1;
+        }
+        return rc > 0 ? 1 : 0;
+    }
+    for (i = 0; i < fcgi_conn.npending;) {
+        long left = fcgi_conn.timeout_ms - fcgi_io_ms_since(&fcgi_conn.pending[i].since);
+
+        if (left <= 0) {
+            fcgi_io_drop_pending(i, "read_timeout");
+            continue;
+        }
+        soonest = soonest < 0 || left < soonest ? left : soonest;
+        p[n++] = (struct pollfd){.fd = fcgi_conn.pending[i].fd, .events = POLLIN};
+        i++;
+    }
+    p[n++] = (struct pollfd){.fd = fcgi_conn.listen_fd, .events = POLLIN};
+    if (soonest >= 0) {
+        timeout.tv_sec = soonest / 1000;
+        timeout.tv_nsec = (soonest % 1000) * 1000000L;
+        tp = &timeout;
+    }
+    rc = ppoll(p, n, tp, waitmask);
+    if (rc < 0) {
         if (errno == EINTR) {
             return 0;
         }
         log_error("event=wait_failed errno=%d", errno);
         return -1;
     }
-    return n > 0 ? 1 : 0;
+    /* A silent connection that spoke (or hung up: libfcgi then finds nothing and closes
+     * it) is served first: nginx is waiting on it. */
+    for (i = 0; i + 1 < n; i++) { /* p[i] is pending[i]: built in that order above */
+        if (p[i].revents != 0) {
+            fcgi_req.ipcFd = fcgi_conn.pending[i].fd;
+            fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
+            return 1;
+        }
+    }
+    if (p[n - 1].revents != 0) {
+        fcgi_io_accept_one();
+    }
+    return 0; /* the new connection is polled on the next round (usually readable at once) */
+}
+
+/* A pending connection readable within timeout_ms, taken out of the set; -1 if none. */
+static int fcgi_io_pending_ready(int timeout_ms)
+{
+    struct pollfd p[FCGI_IO_PENDING_MAX];
+    size_t i;
+
+    for (i = 0; i < fcgi_conn.npending; i++) {
+        p[i] = (struct pollfd){.fd = fcgi_conn.pending[i].fd, .events = POLLIN};
+    }
+    if (fcgi_conn.npending == 0 || poll(p, fcgi_conn.npending, timeout_ms) <= 0) {
+        return -1;
+    }
+    for (i = 0; i < fcgi_conn.npending; i++) {
+        if (p[i].revents != 0) {
+            fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
+            return p[i].fd;
+        }
+    }
+    return -1;
+}
+
+/* Hands the connection in fcgi_req.ipcFd to libfcgi, which reads the request's params
+ * under the read deadline. False when it could not (libfcgi closed the connection). */
+static bool fcgi_io_take_request(void)
+{
+    int rc;
+
+    /* keepConnection: FCGX_Accept_r starts by finishing the previous request and must not
+     * close the connection we just gave it (see the comment at the top). */
+    fcgi_req.keepConnection = 1;
+    fcgi_io_deadline(fcgi_conn.timeout_ms);
+    rc = FCGX_Accept_r(&fcgi_req);
+    if (rc == 0) {
+        return true; /* the deadline runs on while fcgi_io_read_request reads the body */
+    }
+    fcgi_io_deadline(0);
+    if (fcgi_req.ipcFd >= 0) {
+        FCGX_Free(&fcgi_req, 1);
+    }
+    log_debug("event=fcgi_request_unreadable rc=%d", rc);
+    return false;
 }
 
 enum fcgi_io_event fcgi_io_accept(const sigset_t *waitmask, const volatile sig_atomic_t *stop)
@@ -147,6 +417,18 @@ enum fcgi_io_event fcgi_io_accept(const sigset_t *waitmask, const volatile sig_a
         int rc;
 
         if (*stop) {
+            /* A connection accepted just before the stop may be nginx's, with its request
+             * on the way: serve what arrives within the linger, drop the rest. */
+            int fd = fcgi_req.ipcFd < 0 ? fcgi_io_pending_ready(FCGI_IO_LINGER_MS) : -1;
+
+            if (fd >= 0) {
+                fcgi_req.ipcFd = fd;
+                if (fcgi_io_take_request()) {
+                    fcgi_open = true;
+                    return FCGI_IO_REQUEST;
+                }
+                continue;
+            }
             /* Holding nginx's kept-alive connection: closing it now could cross a
              * request nginx is sending into it (lost, or 502 for a POST). Wait briefly:
              * a request that comes is served as the last one, whose response makes
@@ -154,7 +436,7 @@ enum fcgi_io_event fcgi_io_accept(const sigset_t *waitmask, const volatile sig_a
              * idle that long is not in use, and nginx drops it from its cache as soon
              * as it sees our close. */
             if (fcgi_req.ipcFd >= 0 && fcgi_io_readable_within(fcgi_req.ipcFd, FCGI_IO_LINGER_MS) &&
-                FCGX_Accept_r(&fcgi_req) == 0) {
+                fcgi_io_take_request()) {
                 fcgi_open = true;
                 return FCGI_IO_REQUEST;
             }
@@ -164,24 +446,10 @@ enum fcgi_io_event fcgi_io_accept(const sigset_t *waitmask, const volatile sig_a
         if (rc < 0) {
             return FCGI_IO_FAILED;
         }
-        if (rc == 0) {
-            continue; /* a signal: *stop tells which */
-        }
-        rc = FCGX_Accept_r(&fcgi_req);
-        if (rc == 0) {
+        if (rc > 0 && fcgi_io_take_request()) {
             fcgi_open = true;
             return FCGI_IO_REQUEST;
         }
-        /* -EAGAIN: another worker accepted the connection first, or nginx closed the
-         * kept-alive connection (libfcgi closed it and found nothing to accept). */
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
-            continue;
-        }
-        if (*stop) {
-            continue; /* shutdownPending: handled at the top */
-        }
-        log_error("event=accept_failed rc=%d", rc);
-        return FCGI_IO_FAILED;
     }
 }
 
@@ -300,7 +568,20 @@ static int fcgi_io_read_unsized(long long max, size_t *len)
     return 0;
 }
 
+/* Reads the request under the deadline armed by fcgi_io_take_request (see below). */
+static int fcgi_io_read_request_timed(struct http_request *req, long long max_body,
+                                      const char **detail);
+
 int fcgi_io_read_request(struct http_request *req, long long max_body, const char **detail)
+{
+    int status = fcgi_io_read_request_timed(req, max_body, detail);
+
+    fcgi_io_deadline(0); /* the handler runs without one (its statements have their own) */
+    return status;
+}
+
+static int fcgi_io_read_request_timed(struct http_request *req, long long max_body,
+                                      const char **detail)
 {
     const char *ctype = fcgi_io_param("CONTENT_TYPE");
     const char *method = fcgi_io_param("REQUEST_METHOD");
@@ -425,7 +706,8 @@ static bool fcgi_io_write_last(const char *data, size_t len)
     return ok;
 }
 
-bool fcgi_io_write(const char *data, size_t len)
+/* Writes the response; see fcgi_io_write. */
+static bool fcgi_io_write_all(const char *data, size_t len)
 {
     if (fcgi_last) {
         return fcgi_io_write_last(data, len);
@@ -442,13 +724,28 @@ bool fcgi_io_write(const char *data, size_t len)
     return FCGX_FFlush(fcgi_req.out) == 0;
 }
 
+bool fcgi_io_write(const char *data, size_t len)
+{
+    bool ok;
+
+    /* A peer that does not read its response is dropped like one that does not send. */
+    fcgi_io_deadline(fcgi_conn.timeout_ms);
+    ok = fcgi_io_write_all(data, len);
+    fcgi_io_deadline(0);
+    return ok;
+}
+
 void fcgi_io_finish(void)
 {
+    /* Finishing flushes the end of the request and may close the connection, which
+     * libfcgi does with a lingering read: bounded like every other wait on the peer. */
+    fcgi_io_deadline(fcgi_conn.timeout_ms);
     if (fcgi_open && fcgi_last) {
         FCGX_Free(&fcgi_req, 1); /* written by fcgi_io_write_last: release and close */
     } else if (fcgi_open) {
         FCGX_Finish_r(&fcgi_req);
     }
+    fcgi_io_deadline(0);
     fcgi_open = false;
     fcgi_last = false;
     free(fcgi_body);
@@ -466,7 +763,16 @@ void fcgi_io_close(void)
 {
     fcgi_io_finish();
     if (fcgi_req.ipcFd >= 0) {
+        fcgi_io_deadline(fcgi_conn.timeout_ms);
         FCGX_Free(&fcgi_req, 1); /* closes nginx's kept-alive connection */
+        fcgi_io_deadline(0);
+    }
+    while (fcgi_conn.npending > 0) {
+        fcgi_io_drop_pending(0, "worker_stopping");
+    }
+    if (fcgi_conn.sink_fd >= 0) {
+        close(fcgi_conn.sink_fd);
+        fcgi_conn.sink_fd = -1;
     }
 }
 

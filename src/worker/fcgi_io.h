@@ -27,11 +27,18 @@ enum fcgi_io_event {
 #define FCGI_IO_REQUEST_ID_MAX 64
 
 /*
- * Initialises libfcgi for the inherited listening socket (made O_NONBLOCK): FCGX_Init and
- * one FCGX_Request. Call after the worker's signal handlers are in place. Returns 0, or
- * -1 (logged).
+ * Initialises the transport for the inherited listening socket (made O_NONBLOCK):
+ * FCGX_Init and one FCGX_Request. read_timeout_ms bounds how long a peer may take to send
+ * its request (from connecting to the end of the body) and to take its response;
+ * allowed_peers is FCGI_WEB_SERVER_ADDRS, checked for TCP peers. Call after the worker's
+ * signal handlers are in place: the deadline is a SIGALRM, which must have a handler
+ * without SA_RESTART. Returns 0, or -1 (logged).
  */
-int fcgi_io_init(int listen_fd);
+int fcgi_io_init(int listen_fd, long read_timeout_ms, const char *allowed_peers);
+
+/* Arms (ms > 0) or disarms (0) the I/O deadline: from ms on, SIGALRM every 50 ms, so
+ * libfcgi's blocking reads and writes on the peer fail instead of waiting. */
+void fcgi_io_deadline(long ms);
 
 /*
  * Waits for the next request. Stop signals must be blocked by the caller; they are
@@ -72,6 +79,17 @@ void fcgi_io_shutdown_pending(void);
 void fcgi_io_close(void);
 
 /* ---- Pure helpers, exposed for unit tests ---- */
+
+struct in6_addr;
+struct sockaddr;
+
+/* Parses "127.0.0.1, ::1" into at most max addresses (IPv4 as v4-mapped IPv6).
+ * Returns 0, or -1 when an entry is not an IP address, there are too many or none. */
+int fcgi_io_parse_allowlist(const char *list, struct in6_addr *out, size_t max, size_t *n);
+
+/* True when the peer may talk to us: a unix-socket peer always (the socket file's mode
+ * decides), an IPv4/IPv6 peer only when its address is in allow[0..n). */
+bool fcgi_io_peer_allowed(const struct sockaddr *sa, const struct in6_addr *allow, size_t n);
 
 /* Parses CONTENT_LENGTH: NULL or "" gives 0 with *len = -1 (not given); digits only
  * (no sign, no spaces, at most 18 digits) give 0 with the value; anything else -1. */

@@ -4,6 +4,7 @@
 #include "worker/listen.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,7 +89,32 @@ static int listen_remove_stale(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int listen_unix(const char *path, struct listen_socket *out, char *err, size_t errlen)
+/* Gives the socket file its group (by name; "" keeps ours) and mode, before listen(2), so
+ * no connection can arrive while it is still more open than asked. */
+static int listen_unix_access(const char *path, unsigned mode, const char *group, char *err,
+                              size_t errlen)
+{
+    if (group != NULL && group[0] != '\0') {
+        struct group *g = getgrnam(group);
+
+        if (g == NULL) {
+            snprintf(err, errlen, "LISTEN_GROUP %s: no such group", group);
+            return -1;
+        }
+        if (chown(path, (uid_t)-1, g->gr_gid) != 0) {
+            snprintf(err, errlen, "chown %s to group %s: %s", path, group, strerror(errno));
+            return -1;
+        }
+    }
+    if (chmod(path, (mode_t)mode) != 0) {
+        snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int listen_unix(const char *path, unsigned mode, const char *group,
+                       struct listen_socket *out, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     int fd;
@@ -111,10 +137,13 @@ static int listen_unix(const char *path, struct listen_socket *out, char *err, s
         return -1;
     }
     snprintf(out->unix_path, sizeof out->unix_path, "%s", path);
-    /* nginx's workers run as another user (www-data, nobody) and need write access to
-     * connect; who may reach the socket is decided by the folder's permissions. */
-    if (chmod(path, 0666) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
-        snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+    /* nginx's workers run as another user (www-data, nobody): they connect through the
+     * socket's group (LISTEN_GROUP), not through a world-writable socket. */
+    if (listen_unix_access(path, mode, group, err, errlen) != 0 ||
+        listen(fd, LISTEN_BACKLOG) != 0) {
+        if (err[0] == '\0') {
+            snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+        }
         close(fd);
         unlink(path);
         out->unix_path[0] = '\0';
@@ -193,10 +222,12 @@ static int listen_tcp(const char *addr, struct listen_socket *out, char *err, si
     return 0;
 }
 
-int listen_open(const char *addr, struct listen_socket *out, char *err, size_t errlen)
+int listen_open(const char *addr, unsigned mode, const char *group, struct listen_socket *out,
+                char *err, size_t errlen)
 {
     int rc;
 
+    err[0] = '\0';
     out->fd = -1;
     out->from_systemd = false;
     out->unix_path[0] = '\0';
@@ -205,7 +236,7 @@ int listen_open(const char *addr, struct listen_socket *out, char *err, size_t e
         return rc < 0 ? -1 : 0;
     }
     if (strncmp(addr, "unix:", 5) == 0) {
-        return listen_unix(addr + 5, out, err, errlen);
+        return listen_unix(addr + 5, mode, group, out, err, errlen);
     }
     return listen_tcp(addr, out, err, errlen);
 }

@@ -23,12 +23,13 @@ struct listen_socket {
  * fd 3), else opens `addr`:
  *   "unix:/path"  — a stale socket file left by a dead process is removed first (one a
  *                   live process still answers on is an error, as is any other file);
- *                   the socket is made mode 0666 so nginx's workers, which run as another
- *                   user, can connect: restrict access with the folder's permissions;
+ *                   the file gets `mode` and, unless `group` is NULL or "", that group
+ *                   (nginx's workers run as another user and connect through it);
  *   "host:port"   — TCP (IPv4 or IPv6, "[::1]:9000"), SO_REUSEADDR.
  * Returns 0, or -1 with a one-line reason in err.
  */
-int listen_open(const char *addr, struct listen_socket *out, char *err, size_t errlen);
+int listen_open(const char *addr, unsigned mode, const char *group, struct listen_socket *out,
+                char *err, size_t errlen);
 
 /* Closes the socket and removes the socket file we created. */
 void listen_close(struct listen_socket *ls);

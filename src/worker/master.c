@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "worker/gate.h"
 #include "worker/listen.h"
 #include "worker/notify.h"
 #include "worker/worker_loop.h"
@@ -353,6 +354,7 @@ static void master_reap(void)
             log_error("event=worker_exited pid=%d worker=%d %s lived_s=%.1f reason=died", (int)pid,
                       c->slot + 1, how, lived);
         }
+        gate_release_pid(pid); /* a worker killed mid-hash gives its slot back */
         memset(c, 0, sizeof *c);
     }
 }
@@ -486,6 +488,7 @@ static void master_reload(void)
     settings_free(&m.settings);
     m.settings = fresh;
     log_set_level(m.settings.log_level);
+    gate_set_capacity(m.settings.password_hash_concurrency);
     if (master_resize_slots() != 0) {
         log_error("event=reload_failed problem=out_of_memory");
     }
@@ -566,10 +569,15 @@ static int master_setup(void)
     }
     m.report_rd = fds[0];
     m.report_wr = fds[1];
-    if (listen_open(m.settings.listen, &m.ls, err, sizeof err) != 0) {
+    if (listen_open(m.settings.listen, (unsigned)m.settings.listen_mode, m.settings.listen_group,
+                    &m.ls, err, sizeof err) != 0) {
         char quoted[400];
 
         log_error("event=listen_failed error=%s", log_quote(err, quoted, sizeof quoted));
+        return -1;
+    }
+    if (gate_create(m.settings.password_hash_concurrency) != 0) {
+        log_error("event=master_setup_failed step=gate errno=%d", errno);
         return -1;
     }
     return master_resize_slots();

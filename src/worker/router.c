@@ -5,8 +5,11 @@
  *  - A route with GET also answers HEAD (nginx drops the body), as Starlette does;
  *    Allow lists the table's methods only.
  *  - 415 is decided before any 422: with a body we cannot read, a 422 list would be
- *    incomplete. An empty body is "missing" (422) whatever its Content-Type, as in
- *    FastAPI, and a body sent to a route without a body schema is ignored.
+ *    incomplete. A route with a body schema needs a JSON Content-Type, also when the
+ *    header is missing or the body empty (SPEC §12: FastAPI reads a body without one as
+ *    JSON, which lets a cross-site "simple request" create data). With the header, an
+ *    empty body is "missing" (422). A body sent to a route without a body schema is
+ *    ignored.
  *  - Path, query and body problems go out together in one 422. FastAPI answers a JSON
  *    decode error alone; here json_invalid comes with the path and query problems.
  *  - The database probe runs after validation, so a bad request is 422 even while the
@@ -76,20 +79,18 @@ static bool router_method_matches(const char *route_method, const char *method)
 
 /*
  * application/json or application/<anything>+json, any case, parameters (charset)
- * ignored — what FastAPI reads as JSON. No Content-Type at all is read as JSON too.
+ * ignored — what FastAPI reads as JSON. A missing or empty Content-Type is not JSON.
  */
 static bool router_is_json(const char *content_type)
 {
     static const char prefix[] = "application/";
     const size_t plen = sizeof prefix - 1;
     if (content_type == NULL)
-        return true;
+        return false;
     const char *ct = content_type + strspn(content_type, " \t");
     size_t n = strcspn(ct, ";");
     while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
         n--;
-    if (n == 0)
-        return true;
     if (n <= plen || strncasecmp(ct, prefix, plen) != 0)
         return false;
     const char *sub = ct + plen;
@@ -271,12 +272,12 @@ void router_dispatch(struct http_request *req, struct http_response *res)
         http_reply_detail(res, 404, "Not Found");
         return;
     }
-    if (r->body != NULL && req->body_len > 0 && !router_is_json(req->content_type)) {
+    if (r->body != NULL && !router_is_json(req->content_type)) {
         http_reply_detail(res, 415, "Unsupported Media Type");
         return;
     }
 
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     router_path_params(r, seg, seglen, nseg, req, &errs);
     schema_parse_query(r->query, req->query, req->query_params, &errs);
     if (r->body != NULL)

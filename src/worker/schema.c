@@ -45,6 +45,12 @@ static const struct {
 #define SCHEMA_MSG_INT_RANGE    "Input should be a valid integer, out of range for a 64-bit integer"
 #define SCHEMA_MSG_BOOL_PARSING "Input should be a valid boolean, unable to interpret input"
 #define SCHEMA_MSG_NUL          "String should not contain NUL characters"
+#define SCHEMA_MSG_CONTROL      "String should not contain control characters"
+#define SCHEMA_MSG_MEMBERS      "Object has too many members (at most 64)"
+_Static_assert(SCHEMA_MEMBERS_MAX == 64, "SCHEMA_MSG_MEMBERS names the limit");
+
+/* Room for the "{\"detail\":[" ... "]}" around the entries. */
+#define SCHEMA_ERRORS_FRAME 16
 
 /* ------------------------------------------------------------------------------------
  * UTF-8
@@ -152,17 +158,72 @@ static char *schema_utf8_repair(const char *s, size_t len)
  */
 
 /*
+ * A copy of v bounded for echoing (SPEC §12): a string of at most SCHEMA_ECHO_MAX
+ * characters stays as it is; a longer string, or an array or object whose JSON text is
+ * longer, becomes a string of its first SCHEMA_ECHO_MAX characters followed by "…".
+ * NULL on allocation failure.
+ */
+static cJSON *schema_echo(const cJSON *v)
+{
+    char *printed = NULL;
+    const char *text;
+    size_t len, i = 0, chars = 0;
+    cJSON *out;
+
+    if (cJSON_IsString(v) && v->valuestring != NULL) {
+        text = v->valuestring;
+    } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        printed = cJSON_PrintUnformatted(v);
+        if (printed == NULL)
+            return NULL;
+        text = printed;
+    } else {
+        return cJSON_Duplicate(v, 1); /* numbers, booleans, null: short by nature */
+    }
+    len = strlen(text);
+    while (i < len && chars < SCHEMA_ECHO_MAX) {
+        size_t at = i;
+        if (schema_utf8_next((const unsigned char *)text, len, &i) < 0)
+            i = at + 1; /* cannot happen: the body was checked as UTF-8 */
+        chars++;
+    }
+    if (i == len) {
+        out = cJSON_Duplicate(v, 1); /* short enough to echo as it is */
+    } else {
+        char *cut = malloc(i + sizeof "\u2026");
+        out = NULL;
+        if (cut != NULL) {
+            memcpy(cut, text, i);
+            memcpy(cut + i, "\u2026", sizeof "\u2026");
+            out = cJSON_CreateString(cut);
+            free(cut);
+        }
+    }
+    cJSON_free(printed);
+    return out;
+}
+
+/*
  * Appends {"type","loc","msg","input","ctx"} (pydantic's key order) to errs. Takes
- * ownership of loc and ctx (ctx may be NULL); copies input (NULL: no "input" key).
- * On allocation failure nothing is appended and errs->failed is set, so the caller
- * answers 500 rather than an incomplete 422.
+ * ownership of loc and ctx (ctx may be NULL); copies input (NULL: no "input" key),
+ * bounded by schema_echo. Past SCHEMA_ERRORS_MAX entries, or when the entry would take
+ * the answer past SCHEMA_ERRORS_BYTES, it is dropped (the request stays invalid: errs
+ * already holds an entry). On allocation failure nothing is appended and errs->failed
+ * is set, so the caller answers 500 rather than an incomplete 422.
  */
 static void schema_error_append(struct schema_errors *errs, const char *type, cJSON *loc,
                                 const char *msg, const cJSON *input, cJSON *ctx)
 {
-    cJSON *entry = cJSON_CreateObject();
+    cJSON *entry = NULL;
     cJSON *in = NULL;
+    char *text = NULL;
 
+    if (errs->count >= SCHEMA_ERRORS_MAX) {
+        cJSON_Delete(loc);
+        cJSON_Delete(ctx);
+        return;
+    }
+    entry = cJSON_CreateObject();
     if (errs->detail == NULL)
         errs->detail = cJSON_CreateArray();
     if (errs->detail == NULL || entry == NULL || loc == NULL)
@@ -174,7 +235,7 @@ static void schema_error_append(struct schema_errors *errs, const char *type, cJ
     if (cJSON_AddStringToObject(entry, "msg", msg) == NULL)
         goto fail;
     if (input != NULL) {
-        in = cJSON_Duplicate(input, 1);
+        in = schema_echo(input);
         if (in == NULL || !cJSON_AddItemToObject(entry, "input", in))
             goto fail;
         in = NULL;
@@ -184,8 +245,20 @@ static void schema_error_append(struct schema_errors *errs, const char *type, cJ
             goto fail;
         ctx = NULL;
     }
+    text = cJSON_PrintUnformatted(entry);
+    if (text == NULL)
+        goto fail;
+    size_t size = strlen(text) + (errs->count > 0 ? 1 : 0);
+    cJSON_free(text);
+    if (errs->count > 0 && errs->bytes + size + SCHEMA_ERRORS_FRAME > SCHEMA_ERRORS_BYTES) {
+        cJSON_Delete(entry);
+        errs->count = SCHEMA_ERRORS_MAX; /* full: later problems are dropped too */
+        return;
+    }
     if (!cJSON_AddItemToArray(errs->detail, entry))
         goto fail;
+    errs->count++;
+    errs->bytes += size;
     return;
 fail:
     errs->failed = true;
@@ -195,12 +268,18 @@ fail:
     cJSON_Delete(ctx);
 }
 
-/* ["body"] or ["body", "email"]. */
+/* ["body"] or ["body", "email"]; loc1 (a client's key, for extra_forbidden) bounded
+ * like an echoed input. */
 static cJSON *schema_loc(const char *loc0, const char *loc1)
 {
     cJSON *loc = cJSON_CreateArray();
     cJSON *a = cJSON_CreateString(loc0);
-    cJSON *b = loc1 != NULL ? cJSON_CreateString(loc1) : NULL;
+    cJSON *b = NULL;
+    if (loc1 != NULL) {
+        cJSON *key = cJSON_CreateString(loc1);
+        b = key != NULL ? schema_echo(key) : NULL;
+        cJSON_Delete(key);
+    }
     bool ok = loc != NULL && a != NULL && cJSON_AddItemToArray(loc, a);
     if (ok)
         a = NULL;
@@ -288,8 +367,7 @@ cJSON *schema_errors_take_body(struct schema_errors *errs)
 void schema_errors_free(struct schema_errors *errs)
 {
     cJSON_Delete(errs->detail);
-    errs->detail = NULL;
-    errs->failed = false;
+    memset(errs, 0, sizeof *errs);
 }
 
 /* ------------------------------------------------------------------------------------
@@ -809,12 +887,29 @@ static const char *schema_email_problem(const char *s, long long chars, long lon
     return NULL;
 }
 
+/* True when s holds U+0001-U+001F or U+007F (NUL is caught before), tab, LF and CR
+ * excepted when multiline (SPEC §12). UTF-8 continuation bytes are all >= 0x80. */
+static bool schema_has_control(const char *s, bool multiline)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\t' || *p == '\n' || *p == '\r'))))
+            return true;
+    }
+    return false;
+}
+
 static void schema_check_string(const struct field *f, const cJSON *v, const cJSON *shown,
                                 const struct schema_member *m, struct schema_errors *errs)
 {
     char msg[SCHEMA_MSG_BUF];
     if (m->string_nul) {
         schema_error_add(errs, "value_error", "body", f->name, SCHEMA_MSG_NUL, shown);
+        return;
+    }
+    /* An email's own check names control characters among its reasons. */
+    if (f->type != FIELD_EMAIL &&
+        schema_has_control(v->valuestring, (f->flags & FIELD_MULTILINE) != 0)) {
+        schema_error_add(errs, "value_error", "body", f->name, SCHEMA_MSG_CONTROL, shown);
         return;
     }
     /* The body was checked as UTF-8 and cJSON only decodes escapes to valid UTF-8. */
@@ -977,6 +1072,8 @@ cJSON *schema_validate_body(const struct schema *s, const char *body, size_t len
         char msg[SCHEMA_MSG_BUF];
         snprintf(msg, sizeof msg, "Input should be a valid dictionary or instance of %s", s->name);
         schema_error_add(errs, "model_type", "body", NULL, msg, root);
+    } else if (nmembers > SCHEMA_MEMBERS_MAX) {
+        schema_error_add(errs, "value_error", "body", NULL, SCHEMA_MSG_MEMBERS, NULL);
     } else {
         size_t before = errs->detail != NULL ? (size_t)cJSON_GetArraySize(errs->detail) : 0;
         schema_check_object(s, root, members, errs);

@@ -24,10 +24,13 @@ enum field_type {
 };
 
 enum field_flags {
-    FIELD_REQUIRED = 1 << 0, /* missing -> "missing" */
-    FIELD_NULLABLE = 1 << 1, /* JSON null accepted */
-    FIELD_SECRET = 1 << 2,   /* never echoed in `input`, never in responses or logs */
-    FIELD_READONLY = 1 << 3, /* response-only (e.g. id): rejected in request bodies */
+    FIELD_REQUIRED = 1 << 0,  /* missing -> "missing" */
+    FIELD_NULLABLE = 1 << 1,  /* JSON null accepted */
+    FIELD_SECRET = 1 << 2,    /* never echoed in `input`, never in responses or logs */
+    FIELD_READONLY = 1 << 3,  /* response-only (e.g. id): rejected in request bodies */
+    FIELD_MULTILINE = 1 << 4, /* a string that may hold tab, LF and CR; other control
+                                 characters (U+0000-U+001F, U+007F) are refused in every
+                                 string field (SPEC §12) */
 };
 
 struct field {
@@ -84,9 +87,25 @@ struct schema {
 };
 
 /* Collected validation problems, rendered as the 422 "detail" array. */
+/*
+ * Bounds of a 422 answer (SPEC §12), so no request can make the worker build or send a
+ * large one: at most SCHEMA_ERRORS_MAX problems (the first ones), an echoed `input` or a
+ * key in `loc` longer than SCHEMA_ECHO_MAX characters becomes a string of its first
+ * SCHEMA_ECHO_MAX characters and "…", and entries stop before the body passes
+ * SCHEMA_ERRORS_BYTES (each entry's JSON is measured as it is added).
+ */
+#define SCHEMA_ERRORS_MAX   20
+#define SCHEMA_ECHO_MAX     200
+#define SCHEMA_ERRORS_BYTES 16384
+/* A body object with more members than this is one error, not one per member. */
+#define SCHEMA_MEMBERS_MAX 64
+
+/* Collected validation problems, rendered as the 422 "detail" array. Start from {0}. */
 struct schema_errors {
-    cJSON *detail; /* JSON array; NULL while empty */
+    cJSON *detail; /* JSON array; NULL while empty (non-NULL: the request is invalid) */
     bool failed;   /* an allocation failed: answer 500, never a partial 422 */
+    size_t count;  /* entries in detail */
+    size_t bytes;  /* their JSON text, commas included */
 };
 
 /*

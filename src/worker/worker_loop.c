@@ -12,6 +12,7 @@
 #include "worker/worker_loop.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,15 @@
 #include "worker/router.h"
 
 static volatile sig_atomic_t worker_stop;
+
+/* Bodies from this size on are followed by malloc_trim (see worker_serve). */
+#define WORKER_TRIM_AFTER_BYTES (16 * 1024)
+
+/* SIGALRM is fcgi_io's I/O deadline: its only job is to interrupt a blocking call. */
+static void worker_on_deadline(int sig)
+{
+    (void)sig;
+}
 
 static void worker_on_stop_signal(int sig)
 {
@@ -49,12 +59,17 @@ static bool worker_stop_requested(void)
             sigismember(&pending, SIGUSR1) == 1);
 }
 
-/* Test-only fault injection (worker_loop.h): read once at start. */
+/* Test-only fault injection (worker_loop.h): read once at start, compiled only into the
+ * test build (api-worker-test, -DWORKER_FAULT_HOOKS); a release binary ignores
+ * API_WORKER_FAULT entirely. */
 static struct {
     bool crash_at_start;
     long slow_request_ms;
 } worker_fault;
 
+#ifndef WORKER_FAULT_HOOKS
+static void worker_read_fault_hooks(void) {}
+#else
 static void worker_read_fault_hooks(void)
 {
     const char *f = getenv("API_WORKER_FAULT");
@@ -73,6 +88,7 @@ static void worker_read_fault_hooks(void)
     }
     log_warn("event=fault_hook_active value=%s", log_quote(f, quoted, sizeof quoted));
 }
+#endif
 
 static void worker_sleep_ms(long ms)
 {
@@ -109,6 +125,10 @@ static int worker_install_signals(sigset_t *waitmask)
         }
         sigaddset(&blocked, stop_signals[i]);
     }
+    sa.sa_handler = worker_on_deadline; /* no SA_RESTART either: it must interrupt */
+    if (sigaction(SIGALRM, &sa, NULL) != 0) {
+        return -1;
+    }
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) != 0 || sigaction(SIGHUP, &sa, NULL) != 0) {
         return -1;
@@ -143,12 +163,13 @@ static void worker_serve(const struct settings *s)
     double started = worker_now_ms();
     const char *bytes;
     char *out;
-    size_t len = 0;
+    size_t len = 0, req_body_len;
     int status;
 
     memset(&req, 0, sizeof req);
     memset(&res, 0, sizeof res);
     status = fcgi_io_read_request(&req, s->max_body_bytes, &detail);
+    req_body_len = req.body_len;
     if (status != 0) {
         http_reply_detail(&res, status, detail);
     } else {
@@ -176,6 +197,11 @@ static void worker_serve(const struct settings *s)
              res.status, worker_now_ms() - started);
     http_request_release(&req);
     http_response_release(&res);
+    if (req_body_len >= WORKER_TRIM_AFTER_BYTES) {
+        /* A large body's parse tree was thousands of small blocks; give their pages back
+         * so a burst of worst-case bodies leaves the worker's RSS where it was (§12). */
+        malloc_trim(0);
+    }
     db_rollback(); /* a handler must never leave a transaction behind; cheap when idle */
     fcgi_io_finish();
 }
@@ -205,7 +231,8 @@ int worker_run(const struct worker_args *args)
     app_init(s);
     routes = app_routes(&nroutes);
     router_init(routes, nroutes, db_available);
-    if (fcgi_io_init(args->listen_fd) != 0) {
+    if (fcgi_io_init(args->listen_fd, (long)s->fcgi_read_timeout_ms, s->fcgi_web_server_addrs) !=
+        0) {
         return 1;
     }
     snprintf(label, sizeof label, "awesome-api worker %d", args->number);

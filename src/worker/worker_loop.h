@@ -32,10 +32,10 @@ struct worker_args {
  * Runs a worker in the freshly forked child until a stop signal (SIGTERM, SIGINT or
  * SIGUSR1) or a fatal error. Returns the process exit status (0 after a stop).
  *
- * Fault injection for the runtime tests (read here only, never in production code
- * paths otherwise): API_WORKER_FAULT=crash-at-start aborts during start-up;
- * API_WORKER_FAULT=slow-request:MS sleeps MS milliseconds before dispatching each
- * request.
+ * Fault injection for the runtime tests, compiled only into the test binary
+ * (build/api-worker-test, -DWORKER_FAULT_HOOKS; SPEC §12): API_WORKER_FAULT=crash-at-start
+ * aborts during start-up; API_WORKER_FAULT=slow-request:MS sleeps MS milliseconds before
+ * dispatching each request. The release build/api-worker has no such code.
  */
 int worker_run(const struct worker_args *args);
 

@@ -38,7 +38,7 @@ static const struct field user_id = {"user_id",     FIELD_INT, FIELD_REQUIRED, 1
 static void expect_query(const struct schema *params, const char *query, long long a, long long b)
 {
     long long out[2] = {-99, -99};
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     bool ok = schema_parse_query(params, query, out, &errs);
     if (errs.detail != NULL)
         assert_json_eq(errs.detail, "[]");
@@ -50,7 +50,7 @@ static void expect_query(const struct schema *params, const char *query, long lo
 static void expect_query_errors(const struct schema *params, const char *query, const char *detail)
 {
     long long out[2];
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     assert_false(schema_parse_query(params, query, out, &errs));
     assert_false(errs.failed);
     assert_json_eq(errs.detail, detail);
@@ -60,7 +60,7 @@ static void expect_query_errors(const struct schema *params, const char *query, 
 static void expect_path(const char *segment, long long want)
 {
     long long out = 0;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     assert_true(schema_parse_path_int(&user_id, segment, &out, &errs));
     assert_null(errs.detail);
     assert_int_equal(out, want);
@@ -69,7 +69,7 @@ static void expect_path(const char *segment, long long want)
 static void expect_path_errors(const char *segment, const char *detail)
 {
     long long out = 0;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     assert_false(schema_parse_path_int(&user_id, segment, &out, &errs));
     assert_json_eq(errs.detail, detail);
     schema_errors_free(&errs);
@@ -222,7 +222,7 @@ static void test_booleans_read_like_pydantic(void **state)
 static void test_no_declared_parameters_accepts_anything(void **state)
 {
     (void)state;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     assert_true(schema_parse_query(NULL, "a=1&b", NULL, &errs));
     assert_null(errs.detail);
 }

@@ -359,7 +359,8 @@ static void test_path_query_and_body_problems_come_in_one_422(void **state)
 {
     (void)state;
     struct http_response res;
-    dispatch("POST", "/users/0/items/", "limit=0", NULL, "{\"title\":\"\",\"x\":1}", &res);
+    dispatch("POST", "/users/0/items/", "limit=0", "application/json", "{\"title\":\"\",\"x\":1}",
+             &res);
     expect_reply(&res, 422,
                  "{\"detail\":["
                  "{\"type\":\"greater_than_equal\",\"loc\":[\"path\",\"user_id\"],"
@@ -381,13 +382,13 @@ static void test_valid_body_with_bad_path_is_still_422(void **state)
 {
     (void)state;
     struct http_response res;
-    dispatch("POST", "/users/x/items/", NULL, NULL, "{\"title\":\"ok\"}", &res);
+    dispatch("POST", "/users/x/items/", NULL, "application/json", "{\"title\":\"ok\"}", &res);
     assert_int_equal(res.status, 422);
     http_response_release(&res);
     assert_int_equal(seen.calls, 0);
 }
 
-static void test_empty_body_is_missing_whatever_the_content_type(void **state)
+static void test_empty_json_body_is_missing(void **state)
 {
     (void)state;
     const char *want = "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],"
@@ -396,9 +397,27 @@ static void test_empty_body_is_missing_whatever_the_content_type(void **state)
     dispatch("POST", "/users/", NULL, "application/json", NULL, &res);
     expect_reply(&res, 422, want);
     http_response_release(&res);
-    dispatch("POST", "/users/", NULL, "text/plain", "", &res);
+    dispatch("POST", "/users/", NULL, "application/json; charset=utf-8", "", &res);
     expect_reply(&res, 422, want);
     http_response_release(&res);
+}
+
+/* SPEC §12: no Content-Type is not JSON (a cross-site "simple request" sends none, or
+ * text/plain), whether a body comes or not. */
+static void test_missing_content_type_is_415_with_or_without_a_body(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {"{\"title\":\"t\"}", "", NULL};
+    static const char *const types[] = {NULL, "", "  ", "text/plain"};
+    for (size_t i = 0; i < COUNT(bodies); i++) {
+        for (size_t k = 0; k < COUNT(types); k++) {
+            struct http_response res;
+            dispatch("POST", "/users/", NULL, types[k], bodies[i], &res);
+            expect_reply(&res, 415, "{\"detail\":\"Unsupported Media Type\"}");
+            http_response_release(&res);
+        }
+    }
+    assert_int_equal(seen.calls, 0);
 }
 
 static void test_malformed_json_is_422_json_invalid(void **state)
@@ -441,13 +460,9 @@ static void test_non_json_content_type_is_415(void **state)
 static void test_json_media_types_are_accepted_in_any_case(void **state)
 {
     (void)state;
-    static const char *const types[] = {"application/json",
-                                        "application/json; charset=utf-8",
-                                        "Application/JSON;charset=UTF-8",
-                                        "application/merge-patch+json",
-                                        "application/vnd.api+JSON ; x=y",
-                                        "",
-                                        NULL};
+    static const char *const types[] = {
+        "application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
+        "application/merge-patch+json", "application/vnd.api+JSON ; x=y"};
     for (size_t i = 0; i < COUNT(types); i++) {
         struct http_response res;
         dispatch("POST", "/users/", NULL, types[i], "{\"title\":\"t\"}", &res);
@@ -550,7 +565,8 @@ int main(void)
         ROUTER_TEST(test_query_bounds_are_422_with_loc_query),
         ROUTER_TEST(test_path_query_and_body_problems_come_in_one_422),
         ROUTER_TEST(test_valid_body_with_bad_path_is_still_422),
-        ROUTER_TEST(test_empty_body_is_missing_whatever_the_content_type),
+        ROUTER_TEST(test_empty_json_body_is_missing),
+        ROUTER_TEST(test_missing_content_type_is_415_with_or_without_a_body),
         ROUTER_TEST(test_malformed_json_is_422_json_invalid),
         ROUTER_TEST(test_non_json_content_type_is_415),
         ROUTER_TEST(test_json_media_types_are_accepted_in_any_case),

@@ -29,7 +29,8 @@ static const struct schema user_schema = {"UserCreate", user_fields, COUNT(user_
 static const struct field item_fields[] = {
     {"id", FIELD_INT, FIELD_REQUIRED | FIELD_READONLY, 1, SCHEMA_NO_MAX, 0, "Id", "int64"},
     {"title", FIELD_STRING, FIELD_REQUIRED, 1, 200, 0, "Title", NULL},
-    {"description", FIELD_STRING, FIELD_NULLABLE, 0, 2000, 0, "Description", NULL},
+    {"description", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 2000, 0, "Description",
+     NULL},
 };
 static const struct schema item_schema = {"ItemCreate", item_fields, COUNT(item_fields), NULL,
                                           NULL};
@@ -47,7 +48,7 @@ static const struct schema probe_schema = {"Probe", probe_fields, COUNT(probe_fi
 static void expect_errors_len(const struct schema *s, const char *body, size_t len,
                               const char *detail)
 {
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     cJSON *obj = schema_validate_body(s, body, len, &errs);
     assert_null(obj);
     assert_false(errs.failed);
@@ -64,7 +65,7 @@ static void expect_errors(const struct schema *s, const char *body, const char *
 /* Validates body; expects success with the object equal to `expected`. */
 static void expect_valid(const struct schema *s, const char *body, const char *expected)
 {
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     cJSON *obj = schema_validate_body(s, body, strlen(body), &errs);
     if (errs.detail != NULL)
         assert_json_eq(errs.detail, "[]"); /* shows the unexpected problems */
@@ -227,7 +228,7 @@ static void test_int_outside_int64_is_int_parsing(void **state)
 static void test_int64_extremes_are_accepted_exactly(void **state)
 {
     (void)state;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     const char *body = "{\"big\":9223372036854775807}";
     cJSON *obj = schema_validate_body(&probe_schema, body, strlen(body), &errs);
     assert_non_null(obj);
@@ -324,7 +325,7 @@ static void test_length_counts_code_points_not_bytes(void **state)
         "a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u00e9", "\\ud83d\\ude00"};
     for (size_t i = 0; i < COUNT(units); i++) {
         char *body = title_body(units[i], 200);
-        struct schema_errors errs = {NULL, false};
+        struct schema_errors errs = {0};
         cJSON *obj = schema_validate_body(&item_schema, body, strlen(body), &errs);
         assert_non_null(obj);
         assert_null(errs.detail);
@@ -426,7 +427,7 @@ static void test_email_longer_than_254_characters_is_rejected(void **state)
     /* 63 + 1 + 63 + 1 + 63 + 1 + 62 = 254 characters */
     snprintf(body, sizeof body, "{\"email\":\"%s@%s.%s.%.62s\",\"password\":\"12345678\"}", local,
              local, local, local);
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     cJSON *obj = schema_validate_body(&user_schema, body, strlen(body), &errs);
     assert_non_null(obj);
     cJSON_Delete(obj);
@@ -533,7 +534,7 @@ static void test_numbers_python_refuses_are_json_invalid(void **state)
     for (size_t i = 0; i < COUNT(numbers); i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"count\": %s}", numbers[i]);
-        struct schema_errors errs = {NULL, false};
+        struct schema_errors errs = {0};
         cJSON *obj = schema_validate_body(&probe_schema, body, strlen(body), &errs);
         assert_null(obj);
         const cJSON *e = cJSON_GetArrayItem(errs.detail, 0);
@@ -571,7 +572,7 @@ static void test_deep_nesting_is_json_invalid_not_a_crash(void **state)
     memset(body + 9, '[', 500);
     memset(body + 509, ']', 500);
     strcpy(body + 1009, "}");
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     assert_null(schema_validate_body(&item_schema, body, strlen(body), &errs));
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetArrayItem(errs.detail, 0), "type")->valuestring,
@@ -628,7 +629,7 @@ static void test_duplicate_keys_last_one_wins(void **state)
 static void test_getters_tell_absent_from_null(void **state)
 {
     (void)state;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     const char *body = "{\"title\":\"t\",\"description\":null}";
     cJSON *obj = schema_validate_body(&item_schema, body, strlen(body), &errs);
     assert_non_null(obj);
@@ -653,7 +654,7 @@ static void test_getters_tell_absent_from_null(void **state)
 static void test_error_add_and_take_body_build_the_422_document(void **state)
 {
     (void)state;
-    struct schema_errors errs = {NULL, false};
+    struct schema_errors errs = {0};
     cJSON *input = cJSON_CreateString("x");
     assert_non_null(input);
     schema_error_add(&errs, "value_error", "body", "title", "Value error, nope", input);
@@ -670,6 +671,143 @@ static void test_error_add_and_take_body_build_the_422_document(void **state)
     assert_json_eq(body, "{\"detail\":[]}");
     cJSON_Delete(body);
     schema_errors_free(&errs);
+}
+
+/* ---- SPEC §12: bounded answers, control characters ---------------------------------- */
+
+/* Validates body (expected invalid) and returns the 422 document's JSON text. */
+static char *errors_text(const struct schema *s, const char *body, size_t len)
+{
+    struct schema_errors errs = {0};
+    assert_null(schema_validate_body(s, body, len, &errs));
+    assert_false(errs.failed);
+    cJSON *doc = schema_errors_take_body(&errs);
+    char *text = cJSON_PrintUnformatted(doc);
+    assert_non_null(text);
+    cJSON_Delete(doc);
+    schema_errors_free(&errs);
+    return text;
+}
+
+static void test_more_than_64_members_is_one_error(void **state)
+{
+    (void)state;
+    char body[4096];
+    size_t n = 0;
+    body[n++] = '{';
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+    body[n++] = '}';
+    body[n] = '\0';
+    expect_errors(&item_schema, body,
+                  "[{\"type\":\"value_error\",\"loc\":[\"body\"],"
+                  "\"msg\":\"Object has too many members (at most 64)\"}]");
+}
+
+static void test_at_most_20_problems_are_reported(void **state)
+{
+    (void)state;
+    char body[4096];
+    size_t n = 0;
+    body[n++] = '{';
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"x%d\":1", i ? "," : "", i);
+    body[n++] = '}';
+    body[n] = '\0';
+    struct schema_errors errs = {0};
+    assert_null(schema_validate_body(&item_schema, body, n, &errs));
+    assert_int_equal(cJSON_GetArraySize(errs.detail), 20);
+    /* the first 20 problems: "title" missing, then x0 .. x18 */
+    assert_string_equal(cJSON_GetArrayItem(errs.detail, 0)->child->valuestring, "missing");
+    cJSON *last = cJSON_GetObjectItem(cJSON_GetArrayItem(errs.detail, 19), "loc");
+    assert_string_equal(cJSON_GetArrayItem(last, 1)->valuestring, "x18");
+    schema_errors_free(&errs);
+}
+
+static void test_long_inputs_and_keys_are_cut_to_200_characters(void **state)
+{
+    (void)state;
+    /* a 300-character title (é: 2 bytes each) and a 300-character unknown key */
+    char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"title\":\"");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "\xc3\xa9");
+    n += (size_t)snprintf(body + n, sizeof body - n, "\",\"");
+    for (int i = 0; i < 300; i++)
+        body[n++] = 'k';
+    n += (size_t)snprintf(body + n, sizeof body - n, "\":[");
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s12345", i ? "," : "");
+    n += (size_t)snprintf(body + n, sizeof body - n, "]}");
+    struct schema_errors errs = {0};
+    assert_null(schema_validate_body(&item_schema, body, n, &errs));
+    const cJSON *title = cJSON_GetObjectItem(cJSON_GetArrayItem(errs.detail, 0), "input");
+    assert_int_equal(schema_utf8_length(title->valuestring, strlen(title->valuestring)), 201);
+    assert_non_null(strstr(title->valuestring, "\xc3\xa9\xe2\x80\xa6")); /* ...é… */
+    const cJSON *extra = cJSON_GetArrayItem(errs.detail, 1);
+    const char *key = cJSON_GetArrayItem(cJSON_GetObjectItem(extra, "loc"), 1)->valuestring;
+    assert_int_equal(schema_utf8_length(key, strlen(key)), 201);
+    /* an array echoed as the first 200 characters of its JSON text */
+    const cJSON *arr = cJSON_GetObjectItem(extra, "input");
+    assert_true(cJSON_IsString(arr));
+    assert_int_equal(strncmp(arr->valuestring, "[12345,12345,", 13), 0);
+    assert_int_equal(schema_utf8_length(arr->valuestring, strlen(arr->valuestring)), 201);
+    schema_errors_free(&errs);
+}
+
+static void test_worst_case_422_stays_within_16_kib(void **state)
+{
+    (void)state;
+    /* 64 members whose keys and values are 400 control characters each: every echo
+     * escapes to 6 bytes per character. */
+    size_t cap = 64 * 2 * 400 * 6 + 1024, n = 0;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    body[n++] = '{';
+    for (int i = 0; i < 64; i++) {
+        n += (size_t)snprintf(body + n, cap - n, "%s\"%02d", i ? "," : "", i);
+        for (int k = 0; k < 398; k++)
+            n += (size_t)snprintf(body + n, cap - n, "\\u0001");
+        n += (size_t)snprintf(body + n, cap - n, "\":\"");
+        for (int k = 0; k < 400; k++)
+            n += (size_t)snprintf(body + n, cap - n, "\\u0002");
+        body[n++] = '"';
+    }
+    body[n++] = '}';
+    char *text = errors_text(&item_schema, body, n);
+    assert_true(strlen(text) <= 16384);
+    cJSON *doc = cJSON_Parse(text);
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "detail")) >= 1);
+    cJSON_Delete(doc);
+    cJSON_free(text);
+    free(body);
+}
+
+static void test_control_characters_are_refused_except_in_multiline_text(void **state)
+{
+    (void)state;
+    static const char *const bad_titles[] = {"a\\u0001b", "tab\\there", "new\\nline", "del\\u007f",
+                                             "\\r"};
+    for (size_t i = 0; i < COUNT(bad_titles); i++) {
+        char body[128], want[512];
+        snprintf(body, sizeof body, "{\"title\":\"%s\"}", bad_titles[i]);
+        snprintf(want, sizeof want,
+                 "[{\"type\":\"value_error\",\"loc\":[\"body\",\"title\"],"
+                 "\"msg\":\"String should not contain control characters\",\"input\":\"%s\"}]",
+                 bad_titles[i]);
+        expect_errors(&item_schema, body, want);
+    }
+    /* description may hold tab, LF and CR, nothing else */
+    expect_valid(&item_schema, "{\"title\":\"t\",\"description\":\"a\\tb\\r\\nc\"}",
+                 "{\"title\":\"t\",\"description\":\"a\\tb\\r\\nc\"}");
+    expect_errors(&item_schema, "{\"title\":\"t\",\"description\":\"bell\\u0007\"}",
+                  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"description\"],"
+                  "\"msg\":\"String should not contain control characters\","
+                  "\"input\":\"bell\\u0007\"}]");
+    /* a password too, never echoed */
+    expect_errors(&user_schema, "{\"email\":\"a@b.co\",\"password\":\"pass\\u001bword\"}",
+                  "[{\"type\":\"value_error\",\"loc\":[\"body\",\"password\"],"
+                  "\"msg\":\"String should not contain control characters\"}]");
 }
 
 int main(void)
@@ -711,6 +849,11 @@ int main(void)
         cmocka_unit_test(test_duplicate_keys_last_one_wins),
         cmocka_unit_test(test_getters_tell_absent_from_null),
         cmocka_unit_test(test_error_add_and_take_body_build_the_422_document),
+        cmocka_unit_test(test_more_than_64_members_is_one_error),
+        cmocka_unit_test(test_at_most_20_problems_are_reported),
+        cmocka_unit_test(test_long_inputs_and_keys_are_cut_to_200_characters),
+        cmocka_unit_test(test_worst_case_422_stays_within_16_kib),
+        cmocka_unit_test(test_control_characters_are_refused_except_in_multiline_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

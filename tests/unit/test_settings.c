@@ -138,9 +138,15 @@ static void test_defaults_fill_everything_not_given(void **state)
     assert_string_equal(s.admin_email, "admin@example.com");
     assert_int_equal(s.items_per_user, 50);
     assert_string_equal(s.database_url, URL);
-    assert_string_equal(s.listen, "127.0.0.1:9000");
+    /* SPEC §12: a unix socket by default, TCP only when set; 64 KiB bodies. */
+    assert_string_equal(s.listen, "unix:/run/awesome-api/fcgi.sock");
+    assert_int_equal(s.listen_mode, 0660);
+    assert_string_equal(s.listen_group, "");
+    assert_string_equal(s.fcgi_web_server_addrs, "127.0.0.1,::1");
+    assert_int_equal(s.fcgi_read_timeout_ms, 5000);
+    assert_true(s.password_hash_concurrency >= 1);
     assert_int_equal(s.max_requests, 0);
-    assert_int_equal(s.max_body_bytes, 1048576);
+    assert_int_equal(s.max_body_bytes, 65536);
     assert_int_equal(s.statement_timeout_ms, 5000);
     assert_int_equal(s.log_level, LOG_INFO);
     assert_string_equal(s.migrations_dir, "sql/versions");
@@ -652,21 +658,31 @@ static void test_print_config_shows_each_value_and_its_source(void **state)
     assert_non_null(out);
     settings_print(&s, out);
     assert_int_equal(fclose(out), 0);
-    assert_string_equal(text, "APP_NAME=Two\\nLines  (environment)\n"
-                              "ADMIN_EMAIL=admin@example.com  (etc/dev.env)\n"
-                              "ITEMS_PER_USER=50  (default)\n"
-                              "DATABASE_URL=postgresql://app:****@127.0.0.1:5432/awesome_api  "
-                              "(etc/dev.env)\n"
-                              "LISTEN=unix:/tmp/x.sock  (flag --listen)\n"
-                              "WORKERS=3  (flag --workers)\n"
-                              "MAX_REQUESTS=0  (default)\n"
-                              "MAX_BODY_BYTES=1048576  (default)\n"
-                              "STATEMENT_TIMEOUT_MS=5000  (default)\n"
-                              "LOG_LEVEL=debug  (environment)\n"
-                              "MIGRATIONS_DIR=sql/versions  (default)\n"
-                              "SCHEMA_FILE=sql/schema.sql  (default)\n"
-                              "LOCK_TIMEOUT_MS=5000  (default)\n"
-                              "LOCK_WAIT_SECONDS=300  (default)\n");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    char expected[2048];
+    snprintf(expected, sizeof expected,
+             "APP_NAME=Two\\nLines  (environment)\n"
+             "ADMIN_EMAIL=admin@example.com  (etc/dev.env)\n"
+             "ITEMS_PER_USER=50  (default)\n"
+             "DATABASE_URL=postgresql://app:****@127.0.0.1:5432/awesome_api  "
+             "(etc/dev.env)\n"
+             "LISTEN=unix:/tmp/x.sock  (flag --listen)\n"
+             "LISTEN_MODE=0660  (default)\n"
+             "LISTEN_GROUP=  (default)\n"
+             "FCGI_WEB_SERVER_ADDRS=127.0.0.1,::1  (default)\n"
+             "FCGI_READ_TIMEOUT_MS=5000  (default)\n"
+             "WORKERS=3  (flag --workers)\n"
+             "MAX_REQUESTS=0  (default)\n"
+             "MAX_BODY_BYTES=65536  (default)\n"
+             "PASSWORD_HASH_CONCURRENCY=%ld  (default)\n"
+             "STATEMENT_TIMEOUT_MS=5000  (default)\n"
+             "LOG_LEVEL=debug  (environment)\n"
+             "MIGRATIONS_DIR=sql/versions  (default)\n"
+             "SCHEMA_FILE=sql/schema.sql  (default)\n"
+             "LOCK_TIMEOUT_MS=5000  (default)\n"
+             "LOCK_WAIT_SECONDS=300  (default)\n",
+             cpus < 1 ? 1 : cpus);
+    assert_string_equal(text, expected);
     assert_null(strstr(text, "s3cret"));
     free(text);
     settings_free(&s);
@@ -718,7 +734,7 @@ static void test_settings_table_describes_every_setting(void **state)
     (void)state;
     size_t count;
     const struct setting_def *defs = settings_table(&count);
-    assert_int_equal(count, 14);
+    assert_int_equal(count, 19);
 
     char *text = NULL;
     size_t len = 0;

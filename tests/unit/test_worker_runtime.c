@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,15 +154,17 @@ static void test_listen_unix_replaces_a_stale_socket_and_cleans_up(void **state)
     temp_socket_path(dir, sizeof dir, path, sizeof path);
     make_stale_socket(path);
     snprintf(addr, sizeof addr, "unix:%s", path);
-    assert_int_equal(listen_open(addr, &ls, err, sizeof err), 0);
+    assert_int_equal(listen_open(addr, 0660, "nogroup", &ls, err, sizeof err), 0);
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0666);
+    /* Owner and nginx's group may connect, nobody else (SPEC §12). */
+    assert_int_equal(st.st_mode & 0777, 0660);
+    assert_int_equal(st.st_gid, getgrnam("nogroup")->gr_gid);
 
     /* A second server on the same live socket is refused, and the file stays. */
     {
         struct listen_socket other;
 
-        assert_int_equal(listen_open(addr, &other, err, sizeof err), -1);
+        assert_int_equal(listen_open(addr, 0660, "", &other, err, sizeof err), -1);
         assert_non_null(strstr(err, "another process"));
         assert_int_equal(stat(path, &st), 0);
     }
@@ -182,7 +185,7 @@ static void test_listen_unix_never_removes_a_regular_file(void **state)
     assert_true(fd >= 0);
     close(fd);
     snprintf(addr, sizeof addr, "unix:%s", path);
-    assert_int_equal(listen_open(addr, &ls, err, sizeof err), -1);
+    assert_int_equal(listen_open(addr, 0660, "", &ls, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a socket"));
     assert_int_equal(access(path, F_OK), 0);
     unlink(path);
@@ -197,12 +200,48 @@ static void test_listen_tcp_reports_a_busy_port(void **state)
     char addr[64], err[256];
 
     (void)state;
-    assert_int_equal(listen_open("127.0.0.1:0", &a, err, sizeof err), 0);
+    assert_int_equal(listen_open("127.0.0.1:0", 0660, "", &a, err, sizeof err), 0);
     assert_int_equal(getsockname(a.fd, (struct sockaddr *)&sin, &len), 0);
     snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
-    assert_int_equal(listen_open(addr, &b, err, sizeof err), -1);
+    assert_int_equal(listen_open(addr, 0660, "", &b, err, sizeof err), -1);
     assert_non_null(strstr(err, addr));
     listen_close(&a);
+}
+
+/* SPEC §12: FCGI_WEB_SERVER_ADDRS, IPv4 and IPv6, with IPv4 peers also seen as v4-mapped. */
+static void test_tcp_peers_are_checked_against_the_allowlist(void **state)
+{
+    struct in6_addr allow[4];
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    struct sockaddr_un un;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(fcgi_io_parse_allowlist("127.0.0.1, ::1,10.0.0.11", allow, 4, &n), 0);
+    assert_int_equal(n, 3);
+    memset(&v4, 0, sizeof v4);
+    v4.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr);
+    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v4, allow, n));
+    inet_pton(AF_INET, "127.0.0.2", &v4.sin_addr);
+    assert_false(fcgi_io_peer_allowed((struct sockaddr *)&v4, allow, n));
+    memset(&v6, 0, sizeof v6);
+    v6.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "::1", &v6.sin6_addr);
+    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    inet_pton(AF_INET6, "::ffff:10.0.0.11", &v6.sin6_addr); /* dual-stack socket */
+    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    inet_pton(AF_INET6, "::2", &v6.sin6_addr);
+    assert_false(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    memset(&un, 0, sizeof un);
+    un.sun_family = AF_UNIX; /* the socket file's mode decides */
+    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&un, allow, n));
+
+    assert_int_equal(fcgi_io_parse_allowlist("", allow, 4, &n), -1);
+    assert_int_equal(fcgi_io_parse_allowlist("localhost", allow, 4, &n), -1);
+    assert_int_equal(
+        fcgi_io_parse_allowlist("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5", allow, 4, &n), -1);
 }
 
 int main(void)
@@ -217,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_listen_unix_replaces_a_stale_socket_and_cleans_up),
         cmocka_unit_test(test_listen_unix_never_removes_a_regular_file),
         cmocka_unit_test(test_listen_tcp_reports_a_busy_port),
+        cmocka_unit_test(test_tcp_peers_are_checked_against_the_allowlist),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
