@@ -8,16 +8,31 @@
 # Everything lives in DIR (`make run` uses .run/, git-ignored):
 #   DIR/pgdata/           project-local PostgreSQL cluster (its log: pgdata/server.log)
 #   DIR/api-worker.log    the workers' log; DIR/api-worker.pid the master's pid
-#   DIR/nginx/            nginx prefix: nginx.conf (rendered from nginx/local.conf.in),
-#                         nginx.pid, error.log, access.log, temp folders
-# When run as root, PostgreSQL runs as `postgres` and nginx's workers as `nobody`; if they
-# cannot reach DIR (a clone under /root, or in a private temp folder), pgdata/ and nginx/
-# are kept in /var/tmp/awesome-api-<hash of DIR>/ instead, with symlinks from DIR.
+#   DIR/fcgi.sock         the workers' FastCGI socket (unix, mode 0660: SPEC §12)
+#   DIR/nginx/            nginx prefix: nginx.conf (rendered from nginx/local.conf.in), the
+#                         copies of nginx/awesome-api-*.conf it includes (edited, below),
+#                         docs/ (copies of the files /docs and /redoc serve: the Makefile's
+#                         DOCS_FILES), nginx.pid, error.log, access.log, temp folders
+# When run as root, PostgreSQL runs as `postgres` and nginx's workers as nobody (group
+# nogroup on Debian, from the rendered `user` line); the FastCGI socket gets their group
+# (LISTEN_GROUP). If they cannot reach DIR (a clone under /root, or in a private temp
+# folder), pgdata/, nginx/ and fcgi.sock are kept in /var/tmp/awesome-api-<hash of DIR>/
+# instead, with symlinks from DIR for the two folders. Nothing nginx's workers open is in
+# the source tree, which may be private to root: hence the copies.
 #
 # Settings: etc/dev.env, overridden by the environment as usual; this script sets
-# DATABASE_URL (the local cluster) and LISTEN. Knobs: PGPORT (5433), LISTEN
-# (127.0.0.1:9000), BUILD_DIR (build). Starting is idempotent: a part already running is
-# left alone, so `make run` twice never starts a second copy.
+# DATABASE_URL (the local cluster) and LISTEN. Knobs:
+#   PGPORT       5433
+#   LISTEN       unix:<the socket above>; host:port for TCP (nginx then connects from
+#                127.0.0.1, which FCGI_WEB_SERVER_ADDRS allows by default)
+#   BUILD_DIR    build (relative to the repository, or absolute)
+#   RATE_LIMITS  shipped (default: nginx/awesome-api-limits.conf as it is) or relaxed
+#                (every rate and connection limit very high: load tests from one address,
+#                such as make bench)
+# nginx's client_max_body_size and client_body_buffer_size are the workers' effective
+# MAX_BODY_BYTES (SPEC §12), written into the copy of awesome-api-fastcgi.conf. Starting is
+# idempotent: a part already running is left alone, so `make run` twice never starts a
+# second copy.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,11 +40,17 @@ cd "$ROOT"
 
 BUILD_DIR=${BUILD_DIR:-build}
 PGPORT=${PGPORT:-5433}
-LISTEN=${LISTEN:-127.0.0.1:9000}
+USER_LISTEN=${LISTEN:-}
+RATE_LIMITS=${RATE_LIMITS:-shipped}
 ENV_FILE=${ENV_FILE:-$ROOT/etc/dev.env}
 DB_NAME=awesome_api
 DATABASE_URL="postgresql://app:app@127.0.0.1:$PGPORT/$DB_NAME"
-export ENV_FILE DATABASE_URL LISTEN
+export ENV_FILE DATABASE_URL
+case $RATE_LIMITS in shipped | relaxed) ;; *)
+    echo "stack: RATE_LIMITS is shipped or relaxed, not '$RATE_LIMITS'" >&2
+    exit 2
+    ;;
+esac
 
 die() {
     echo "stack: $*" >&2
@@ -50,6 +71,17 @@ HTTP_PORT=${3:-8080}
 
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
+
+# Who nginx's workers run as when the master is root (nginx/local.conf.in's @USER@). Not
+# root: they run as we do, and the FastCGI socket keeps our group.
+NGINX_USER=nobody
+NGINX_USER_LINE=""
+if [ $IS_ROOT -eq 1 ]; then
+    NGINX_GROUP=$(id -gn "$NGINX_USER")
+    NGINX_USER_LINE="user $NGINX_USER $NGINX_GROUP;"
+    LISTEN_GROUP=${LISTEN_GROUP:-$NGINX_GROUP}
+    export LISTEN_GROUP
+fi
 
 # The newest installed PostgreSQL server (Debian keeps them in /usr/lib/postgresql/N/bin).
 PGBIN=""
@@ -84,10 +116,13 @@ runtime_dir() {
     fi
 }
 
-# The real paths (postgres and nobody must not go through DIR when it is private to root).
+# The real paths (postgres and nobody must not go through DIR when it is private to root);
+# the FastCGI socket sits next to the real nginx/.
 resolve_paths() {
     PGDATA=$(readlink -m "$DIR/pgdata")
     NGINX_PREFIX=$(readlink -m "$DIR/nginx")
+    LISTEN=${USER_LISTEN:-unix:$(dirname "$NGINX_PREFIX")/fcgi.sock}
+    export LISTEN
 }
 resolve_paths
 API_PID=$DIR/api-worker.pid
@@ -119,18 +154,31 @@ psql_admin() {
 
 # --- start ----------------------------------------------------------------------------------
 
+# On the first start: where the cluster, nginx's files and the socket go (see the header).
+prepare_dirs() {
+    [ -f "$PGDATA/PG_VERSION" ] && return 0
+    rt=$(runtime_dir)
+    if [ "$rt" != "$DIR" ]; then
+        say "postgres/nobody cannot reach $DIR: cluster, nginx files and socket go to $rt"
+        mkdir -p "$rt/pgdata" "$rt/nginx"
+        chmod 755 "$rt"
+        rm -rf "$DIR/pgdata" "$DIR/nginx"
+        ln -s "$rt/pgdata" "$DIR/pgdata"
+        ln -s "$rt/nginx" "$DIR/nginx"
+        resolve_paths
+    fi
+}
+
+# The settings check (a bad setting stops here with the §2 report, exit 78, before anything
+# starts) and the effective values this script needs.
+read_settings() {
+    cfg=$("$BUILD_DIR/api-worker" --print-config) || die "invalid settings (see above)"
+    MAX_BODY_BYTES_EFFECTIVE=$(printf '%s\n' "$cfg" | sed -n 's/^MAX_BODY_BYTES=\([0-9][0-9]*\).*/\1/p')
+    [ -n "$MAX_BODY_BYTES_EFFECTIVE" ] || die "api-worker --print-config shows no MAX_BODY_BYTES"
+}
+
 start_postgres() {
     if [ ! -f "$PGDATA/PG_VERSION" ]; then
-        rt=$(runtime_dir)
-        if [ "$rt" != "$DIR" ]; then
-            say "postgres/nobody cannot reach $DIR: cluster and nginx files go to $rt"
-            mkdir -p "$rt/pgdata" "$rt/nginx"
-            chmod 755 "$rt"
-            rm -rf "$DIR/pgdata" "$DIR/nginx"
-            ln -s "$rt/pgdata" "$DIR/pgdata"
-            ln -s "$rt/nginx" "$DIR/nginx"
-            resolve_paths
-        fi
         mkdir -p "$PGDATA"
         [ $IS_ROOT -eq 1 ] && chown postgres:postgres "$PGDATA"
         chmod 700 "$PGDATA"
@@ -169,25 +217,54 @@ start_api() {
         say "api-worker already running (pid $pid)"
         return 0
     fi
-    port_busy "$LISTEN" && die "FastCGI address $LISTEN is in use; set LISTEN=127.0.0.1:PORT"
-    # Also the settings check: a bad setting stops here with the §2 report (exit 78).
-    cfg=$("$BUILD_DIR/api-worker" --print-config) || die "invalid settings (see above)"
-    WORKERS_EFFECTIVE=$(printf '%s\n' "$cfg" | sed -n 's/^WORKERS=\([0-9][0-9]*\).*/\1/p')
+    case $LISTEN in
+    unix:*) ;; # a stale socket file of a killed master is replaced by the new one
+    *) port_busy "$LISTEN" && die "FastCGI address $LISTEN is in use; set LISTEN=127.0.0.1:PORT" ;;
+    esac
     # setsid: the workers outlive this script and the terminal (SIGHUP means "reload").
     setsid "$BUILD_DIR/api-worker" </dev/null >>"$API_LOG" 2>&1 &
     echo $! >"$API_PID"
 }
 
-# nginx worker_processes and upstream keepalive for WORKERS api-workers; the rule
-# (SPEC §3, nginx/local.conf.in): processes × keepalive < WORKERS. Same as the harness.
-nginx_sizing() {
-    w=$1
-    if [ "$w" -ge 5 ]; then procs=2; else procs=1; fi
-    ka=$(((w - 1) / procs))
-    [ $ka -gt 2 ] && ka=2
-    KEEPALIVE=""
-    [ $ka -gt 0 ] && KEEPALIVE="keepalive $ka;"
-    PROCS=$procs
+# The files of the Makefile's DOCS_FILES (what /docs and /redoc serve; `make install` copies
+# the same list), relative to nginx/docs/.
+docs_files() {
+    sed -n '/^DOCS_FILES[[:space:]]*:*=/,/[^\\]$/p' Makefile |
+        sed -e 's/^DOCS_FILES[[:space:]]*:*=//' -e 's/\\$//'
+}
+
+# nginx's copies, in its prefix: the snippets, edited (body size = MAX_BODY_BYTES, nginx's
+# 0 meaning "no limit" while the worker's means "no body"; relaxed limits on request), and
+# the docs files, readable by nginx's workers.
+stage_nginx_dir() {
+    body=$MAX_BODY_BYTES_EFFECTIVE
+    [ "$body" -gt 0 ] || body=1
+    set -- -e "s/^\([[:space:]]*client_max_body_size[[:space:]][[:space:]]*\)[^;]*;/\1$body;/" \
+        -e "s/^\([[:space:]]*client_body_buffer_size[[:space:]][[:space:]]*\)[^;]*;/\1$body;/"
+    if [ "$RATE_LIMITS" = relaxed ]; then
+        set -- "$@" -e 's|rate=[0-9][0-9]*r/[sm]|rate=100000r/s|g' \
+            -e 's/burst=[0-9][0-9]*/burst=100000/g' \
+            -e 's/^\([[:space:]]*limit_conn[[:space:]][[:space:]]*[^[:space:]][^[:space:]]*[[:space:]][[:space:]]*\)[0-9][0-9]*;/\110000;/'
+    fi
+    for f in nginx/awesome-api-*.conf; do
+        sed "$@" "$f" >"$NGINX_PREFIX/${f#nginx/}"
+    done
+    grep -q "^client_max_body_size $body;" "$NGINX_PREFIX/awesome-api-fastcgi.conf" ||
+        die "could not set client_max_body_size in $NGINX_PREFIX/awesome-api-fastcgi.conf"
+    rm -rf "$NGINX_PREFIX/docs"
+    mkdir -p "$NGINX_PREFIX/docs"
+    missing=""
+    for rel in $(docs_files); do
+        if [ -f "nginx/docs/$rel" ]; then
+            mkdir -p "$(dirname "$NGINX_PREFIX/docs/$rel")"
+            cp "nginx/docs/$rel" "$NGINX_PREFIX/docs/$rel"
+            chmod 644 "$NGINX_PREFIX/docs/$rel"
+        else
+            missing="$missing $rel"
+        fi
+    done
+    find "$NGINX_PREFIX/docs" -type d -exec chmod 755 {} +
+    [ -z "$missing" ] || say "not in nginx/docs/ (make docs-assets):$missing; /docs answers 404"
 }
 
 start_nginx() {
@@ -198,10 +275,11 @@ start_nginx() {
     port_busy "$HTTP_PORT" && die "port $HTTP_PORT is in use (another make run? try make stop)"
     mkdir -p "$NGINX_PREFIX"
     chmod 755 "$NGINX_PREFIX"
-    nginx_sizing "${WORKERS_EFFECTIVE:-$((4 * $(nproc)))}"
+    stage_nginx_dir
+    # worker_processes auto (one per CPU), as production's nginx.conf.
     sed -e "s|@PREFIX@|$NGINX_PREFIX|g" -e "s|@LISTEN@|127.0.0.1:$HTTP_PORT|g" \
-        -e "s|@UPSTREAM@|$LISTEN|g" -e "s|@NGINX_DIR@|$ROOT/nginx|g" \
-        -e "s|@WORKER_PROCESSES@|$PROCS|g" -e "s|@KEEPALIVE@|$KEEPALIVE|g" \
+        -e "s|@UPSTREAM@|$LISTEN|g" -e "s|@NGINX_DIR@|$NGINX_PREFIX|g" \
+        -e "s|@WORKER_PROCESSES@|auto|g" -e "s|@USER@|$NGINX_USER_LINE|g" \
         nginx/local.conf.in >"$NGINX_PREFIX/nginx.conf"
     nginx -p "$NGINX_PREFIX" -e "$NGINX_PREFIX/error.log" -c "$NGINX_PREFIX/nginx.conf" ||
         die "nginx did not start, see $NGINX_PREFIX/error.log"
@@ -226,6 +304,8 @@ wait_healthy() {
 do_start() {
     [ -x "$BUILD_DIR/api-worker" ] || die "$BUILD_DIR/api-worker is not built (run make)"
     [ -x "$BUILD_DIR/dbtool" ] || die "$BUILD_DIR/dbtool is not built (run make)"
+    prepare_dirs
+    read_settings
     start_postgres
     migrate
     start_api

@@ -269,7 +269,12 @@ static void fcgi_io_accept_one(void)
 
     if (fd < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+            /* Out of descriptors or memory: the connection stays queued and the socket
+             * readable; pause instead of spinning on it, and let another worker try. */
+            struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+
             log_warn("event=accept_failed errno=%d", errno);
+            nanosleep(&pause, NULL);
         }
         return; /* EAGAIN: another worker took it */
     }

@@ -172,7 +172,10 @@ fi
 ENV_FILE=$ROOT/etc/prod.env
 LOG_LEVEL=${LOG_LEVEL:-info}
 MAX_REQUESTS=0
-export BUILD_DIR PGPORT LISTEN ENV_FILE LOG_LEVEL MAX_REQUESTS
+# wrk drives everything from 127.0.0.1: production's per-address rate limits (SPEC §12)
+# would answer nearly every request 429 themselves, so stack.sh raises them very high.
+RATE_LIMITS=relaxed
+export BUILD_DIR PGPORT LISTEN ENV_FILE LOG_LEVEL MAX_REQUESTS RATE_LIMITS
 
 stack() {
     sh deploy/stack.sh "$@" "$STACK" "$HTTP_PORT" >>"$TMP/stack.log" 2>&1 || {
@@ -223,7 +226,7 @@ BASE=http://127.0.0.1:$HTTP_PORT
 # include wrapping the shared snippet), plus the overrides of an experiment.
 cat >"$TMP/bench-server.conf" <<EOF
 # make bench: the shared snippet, and nginx answering /info's body by itself (the ceiling).
-include $ROOT/nginx/awesome-api-fastcgi.conf;
+include $NGINX_PREFIX/awesome-api-fastcgi.conf;
 
 location = /bench/fixed {
     default_type application/json;
@@ -233,7 +236,7 @@ location = /bench/fixed {
     return 200 '$(curl -fsS "$BASE/info")';
 }
 EOF
-sed -i "s|include $ROOT/nginx/awesome-api-fastcgi.conf;|include $TMP/bench-server.conf;|" "$NGINX_CONF"
+sed -i "s|include $NGINX_PREFIX/awesome-api-fastcgi.conf;|include $TMP/bench-server.conf;|" "$NGINX_CONF"
 grep -q "include $TMP/bench-server.conf;" "$NGINX_CONF" || die "could not add the ceiling location to $NGINX_CONF"
 # Production's sizing unless an experiment says otherwise: worker_processes auto (the
 # CPUs) and the upstream keepalive of nginx/awesome-api.conf (none when it has no line).
@@ -242,6 +245,9 @@ sed -i "s|^worker_processes .*;|worker_processes ${BENCH_NGINX_PROCS:-$(nproc)};
 sed -i '/^ *keepalive [0-9]*;$/d' "$NGINX_CONF"
 if [ "${BENCH_KEEPALIVE:-${PROD_KEEPALIVE:-0}}" -gt 0 ]; then
     sed -i "/^ *upstream awesome_api {/a\\        keepalive ${BENCH_KEEPALIVE:-$PROD_KEEPALIVE};" "$NGINX_CONF"
+    # The shipped snippet leaves fastcgi_keep_conn off (SPEC §12): the experiment turns
+    # it on in stack.sh's copy, or nginx would not keep a connection.
+    sed -i 's|^\( *\)fastcgi_pass awesome_api;|&\n\1fastcgi_keep_conn on;|' "$NGINX_PREFIX/awesome-api-fastcgi.conf"
 fi
 nginx -p "$NGINX_PREFIX" -e "$NGINX_PREFIX/error.log" -c "$NGINX_CONF" -t >"$TMP/nginx-t.log" 2>&1 ||
     {

@@ -29,23 +29,43 @@ Additions to the API in the brief:
     pg.admin_url(dbname="postgres")              superuser "postgres" over the unix socket
     pg.create_database(name=None)                 name optional (letters, digits, _)
     pg.log_text()                                 the server log
-  Stack(env=None, workers=2, migrate=True, start_api=True, listen="tcp", log_level="info",
-        name=None, nginx_overrides=None, timeout=None)
+  Stack(env=None, workers=2, migrate=True, start_api=True, listen="unix", log_level="info",
+        name=None, nginx_overrides=None, timeout=None, rate_limits="relaxed")
     env               worker settings on top of etc/dev.env; a value of None removes the
-                      variable (e.g. to test a missing required setting)
+                      variable (e.g. to test a missing required setting). MAX_BODY_BYTES
+                      given here also sets nginx's client_max_body_size (and
+                      client_body_buffer_size) to that many bytes, as SPEC §12 wants;
+                      otherwise nginx keeps the snippet's 64k (the setting's default)
     start_api=False   nginx + database only (nginx answers 502 by itself)
-    listen="unix"     worker on a unix socket in the stack's folder instead of a TCP port
-                      (the worker must make it connectable by nginx's user, nobody)
-    nginx_overrides   {"fastcgi_read_timeout": "2s"}: the stack uses a copy of
-                      nginx/awesome-api-fastcgi.conf with these directives' values replaced
-                      (to reach timeouts quickly); unknown directives are an error
+    listen="unix"     (default) the worker on a unix socket in the stack's folder, st.tmp/
+                      fcgi.sock, mode 0660 (LISTEN_MODE's default); as root with
+                      LISTEN_GROUP = nginx's workers' group (harness.nginx_group())
+    listen="tcp"      the worker on 127.0.0.1:<free port>, FCGI_WEB_SERVER_ADDRS=127.0.0.1
+    rate_limits="relaxed"  (default) nginx's rate and connection limits (SPEC §12,
+                      nginx/awesome-api-limits.conf) raised to RELAXED_RATE / _BURST /
+                      _CONNS, so that tests creating many users or running load from
+                      127.0.0.1 are not refused
+    rate_limits="shipped"  the limits exactly as shipped (5 r/s burst 10 for POST /token
+                      and POST /users/, 100 r/s burst 200 for the rest, 64 requests in
+                      progress per address): for tests of the limits themselves
+    nginx_overrides   {"fastcgi_read_timeout": "2s"}: these directives' values replaced in
+                      the stack's copy of nginx/awesome-api-fastcgi.conf (to reach
+                      timeouts quickly); unknown directives are an error
     st.session()                  keep-alive HTTP session (one connection, reused)
     st.url(path), st.port, st.db_name, st.env (the worker's environment), st.tmp
-    st.stop_api(sig=SIGTERM, timeout=20) -> exit status; st.start_api() (waits for /healthz)
+    st.stop_api(sig=SIGTERM, timeout=20) -> exit status
+    st.start_api(wait=True)       (again); waits for /healthz 200 unless wait=False
     st.signal_workers(sig)        e.g. SIGSTOP/SIGCONT every worker (504 tests)
     st.wait_ready(path="/healthz", status=200)
     st.nginx_log_text()
-  harness.free_port(), harness.nginx_sizing(workers), harness.render_nginx_conf(...)
+  harness.free_port()
+  harness.stage_nginx_dir(dest, overrides=None, rate_limits="relaxed")
+                                copies the awesome-api-*.conf snippets (edited) and the docs
+                                files (harness.docs_files(): the Makefile's DOCS_FILES) into
+                                dest, which a stack's nginx uses instead of nginx/
+  harness.render_nginx_conf(prefix, listen, upstream, nginx_dir=prefix, worker_processes=1)
+                                nginx/local.conf.in filled in (text)
+  harness.nginx_group(), harness.NGINX_USER   who nginx's workers run as under root
   harness.wait_for(predicate, timeout=START_TIMEOUT, interval=0.05, what="condition")
                                 polls until predicate() is truthy, returns that value,
                                 raises AssertionError on timeout
@@ -63,15 +83,21 @@ KEEP_TMP=1 keeps the temporary folders; logs of every stack are copied to
 tests/e2e/artifacts/<stack name>/ when it closes.
 
 Running as root: PostgreSQL runs as the `postgres` user (runuser) in a folder it owns;
-nginx's workers run as `nobody`, so the stack's folder is made world-traversable and the
-worker listens on TCP by default.
+nginx's workers run as `nobody` (group nginx_group()), so the stack's folder is made
+world-traversable, nginx serves copies of the docs files from there (the source tree may sit
+in a folder only root can enter), and the worker's unix socket gets nginx's group.
+
+No upstream keep-alive (SPEC §3, §12): the rendered nginx never keeps idle FastCGI
+connections, as in production (nginx/awesome-api.conf says why).
 """
 
 import atexit
 import glob
+import grp
 import http.client
 import json as jsonlib
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -466,27 +492,110 @@ def dbtool(args, env=None, cwd=None, timeout=120, input=None):
 # nginx
 
 
-def nginx_sizing(workers):
-    """(nginx worker_processes, upstream keepalive) for a pool of `workers` api-workers.
+# Started as root, nginx's workers run as this user and its primary group (local.conf.in's
+# @USER@); a stack's unix socket gets that group (LISTEN_GROUP) so that they may connect.
+# Not root: nginx's workers run as we do and the socket keeps our group.
+NGINX_USER = "nobody"
 
-    Rule (SPEC §3): an idle kept-alive FastCGI connection pins one api-worker, so
-    processes × keepalive must stay below workers. keepalive 0 means no keep-alive."""
-    processes = 2 if workers >= 5 else 1
-    keepalive = max(0, min(2, (workers - 1) // processes))
-    return processes, keepalive
+# rate_limits="relaxed" (the default of Stack): the shipped rate and connection limits
+# replaced by these, so that tests creating many users or running load from 127.0.0.1 are
+# not refused; the limits themselves are tested with rate_limits="shipped".
+RELAXED_RATE = "100000r/s"
+RELAXED_BURST = 100000
+RELAXED_CONNS = 10000
 
 
-def render_nginx_conf(prefix, listen, upstream, workers, snippet_dir=None):
-    """nginx/local.conf.in with its placeholders filled in (text)."""
-    processes, keepalive = nginx_sizing(workers)
+def nginx_group():
+    """The group of nginx's workers when started as root (nobody's primary group: nogroup
+    on Debian)."""
+    return grp.getgrgid(pwd.getpwnam(NGINX_USER).pw_gid).gr_name
+
+
+def docs_files():
+    """The files under nginx/docs/ that nginx serves at /docs and /redoc: the Makefile's
+    DOCS_FILES (the list `make install` copies too), relative to nginx/docs/."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    m = re.search(r"^DOCS_FILES\s*:?=(.*)$", text, re.M)
+    if not m:
+        raise HarnessError("DOCS_FILES not found in the Makefile")
+    return m.group(1).split()
+
+
+def nginx_body_size(max_body_bytes):
+    """client_max_body_size (and client_body_buffer_size) for a MAX_BODY_BYTES value: the
+    same number of bytes. Except 0: nginx's 0 means no limit, the worker's no body at all,
+    so 1 (the worker refuses that byte itself)."""
+    return str(max(1, int(max_body_bytes)))
+
+
+def _set_directives(text, values, where):
+    """text with each directive's value replaced (every occurrence); unknown ones are an
+    error."""
+    for directive, value in values.items():
+        pattern = re.compile(r"^(\s*%s\s+)[^;]*;" % re.escape(directive), re.M)
+        text, n = pattern.subn(lambda m: m.group(1) + str(value) + ";", text)
+        if n == 0:
+            raise HarnessError("%s is not in %s" % (directive, where))
+    return text
+
+
+def _relax(name, text):
+    """A snippet's text with its rate and connection limits made very high (see
+    RELAXED_RATE); raises when a snippet no longer has what is to be replaced."""
+    if name == "awesome-api-limits.conf":
+        subs = [(r"\brate=\d+r/[sm]\b", "rate=" + RELAXED_RATE)]
+    elif name == "awesome-api-fastcgi.conf":
+        subs = [(r"\bburst=\d+", "burst=%d" % RELAXED_BURST),
+                (r"^(\s*limit_conn\s+\S+\s+)\d+;", r"\g<1>%d;" % RELAXED_CONNS)]
+    else:
+        return text
+    for pattern, repl in subs:
+        text, n = re.subn(pattern, repl, text, flags=re.M)
+        if n == 0:
+            raise HarnessError("rate_limits=relaxed: no %s in %s" % (pattern, name))
+    return text
+
+
+def stage_nginx_dir(dest, overrides=None, rate_limits="relaxed"):
+    """Fills dest with what a rendered local.conf.in includes and serves (@NGINX_DIR@):
+    copies of NGINX_DIR's awesome-api-*.conf snippets, with the directives of `overrides`
+    set to new values in awesome-api-fastcgi.conf and, unless rate_limits="shipped", the
+    limits relaxed; and copies of the docs files (docs_files()) under dest/docs, readable
+    by nginx's workers whoever may read the source tree. Docs files not installed (no
+    `make docs-assets`) are left out: /docs then answers 404."""
+    if rate_limits not in ("relaxed", "shipped"):
+        raise ValueError("rate_limits is 'relaxed' or 'shipped': %r" % rate_limits)
+    dest = Path(dest)
+    for src in sorted(NGINX_DIR.glob("awesome-api-*.conf")):
+        text = src.read_text()
+        if src.name == "awesome-api-fastcgi.conf" and overrides:
+            text = _set_directives(text, overrides, src.name)
+        if rate_limits == "relaxed":
+            text = _relax(src.name, text)
+        (dest / src.name).write_text(text)
+    for rel in docs_files():
+        src = NGINX_DIR / "docs" / rel
+        if not src.is_file():
+            continue
+        target = dest / "docs" / rel
+        for folder in reversed(target.relative_to(dest).parents):
+            (dest / folder).mkdir(exist_ok=True)
+            os.chmod(dest / folder, 0o755)
+        shutil.copyfile(src, target)
+        os.chmod(target, 0o644)
+
+
+def render_nginx_conf(prefix, listen, upstream, nginx_dir=None, worker_processes=1):
+    """nginx/local.conf.in with its placeholders filled in (text). nginx_dir (default:
+    prefix) holds what stage_nginx_dir put there."""
     text = (NGINX_DIR / "local.conf.in").read_text()
     values = {
         "@PREFIX@": str(prefix),
         "@LISTEN@": listen,
         "@UPSTREAM@": upstream,
-        "@NGINX_DIR@": str(snippet_dir or NGINX_DIR),
-        "@WORKER_PROCESSES@": str(processes),
-        "@KEEPALIVE@": "keepalive %d;" % keepalive if keepalive else "",
+        "@NGINX_DIR@": str(nginx_dir or prefix),
+        "@WORKER_PROCESSES@": str(worker_processes),
+        "@USER@": "user %s %s;" % (NGINX_USER, nginx_group()) if IS_ROOT else "",
     }
     for k, v in values.items():
         text = text.replace(k, v)
@@ -494,22 +603,6 @@ def render_nginx_conf(prefix, listen, upstream, workers, snippet_dir=None):
     if left:
         raise HarnessError("unknown placeholders in local.conf.in: %s" % left)
     return text
-
-
-def _override_snippet(dest_dir, overrides):
-    """Copies awesome-api-fastcgi.conf to dest_dir with some directives' values replaced."""
-    text = (NGINX_DIR / "awesome-api-fastcgi.conf").read_text()
-    for directive, value in overrides.items():
-        pattern = re.compile(r"^(\s*%s\s+)[^;]*;" % re.escape(directive), re.M)
-        text, n = pattern.subn(lambda m: m.group(1) + str(value) + ";", text)
-        if n == 0:
-            raise HarnessError("nginx_overrides: %s is not in awesome-api-fastcgi.conf"
-                               % directive)
-    (Path(dest_dir) / "awesome-api-fastcgi.conf").write_text(text)
-    # The template includes the other snippets (and the docs folder) from the same place.
-    for other in NGINX_DIR.iterdir():
-        if other.name != "awesome-api-fastcgi.conf":
-            os.symlink(other, Path(dest_dir) / other.name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,14 +665,26 @@ def terminate(proc, sig=signal.SIGTERM, timeout=20):
 
 
 _live_stacks = set()
+def api_worker_exe(env):
+    """The api-worker binary for an environment: the fault hooks live only in the test
+    build (SPEC §12), so api-worker-test when API_WORKER_FAULT is set, else the release
+    binary every other test runs."""
+    return BUILD_DIR / ("api-worker-test" if env.get("API_WORKER_FAULT") else "api-worker")
+
+
 _stack_counter = [0]
 
 
 class Stack:
     """A fresh database + api-worker (master and its workers) + nginx in front of it."""
 
-    def __init__(self, env=None, workers=2, migrate=True, start_api=True, listen="tcp",
-                 log_level="info", name=None, nginx_overrides=None, timeout=None):
+    def __init__(self, env=None, workers=2, migrate=True, start_api=True, listen="unix",
+                 log_level="info", name=None, nginx_overrides=None, timeout=None,
+                 rate_limits="relaxed"):
+        if listen not in ("unix", "tcp"):
+            raise ValueError("listen is 'unix' or 'tcp': %r" % listen)
+        if rate_limits not in ("relaxed", "shipped"):
+            raise ValueError("rate_limits is 'relaxed' or 'shipped': %r" % rate_limits)
         _stack_counter[0] += 1
         self.name = name or "stack%d" % _stack_counter[0]
         self.user_env = dict(env or {})
@@ -589,6 +694,7 @@ class Stack:
         self.listen_kind = listen
         self.log_level = log_level
         self.nginx_overrides = dict(nginx_overrides or {})
+        self.rate_limits = rate_limits
         self.timeout = timeout or START_TIMEOUT
         self.pg = None
         self.tmp = None
@@ -633,21 +739,24 @@ class Stack:
         self.database_url = self.pg.create_database()
         self.db_name = self.database_url.rsplit("/", 1)[1]
 
-        if self.listen_kind == "unix":
-            sock = os.path.join(self.tmp, "fcgi.sock")
-            self.fcgi_listen, upstream = "unix:" + sock, "unix:" + sock
-        else:
-            addr = "127.0.0.1:%d" % free_port()
-            self.fcgi_listen, upstream = addr, addr
-
         self.env = base_env()
         self.env.update({
             "ENV_FILE": str(ENV_FILE),
             "DATABASE_URL": self.database_url,
-            "LISTEN": self.fcgi_listen,
             "WORKERS": str(self.workers),
             "LOG_LEVEL": self.log_level,
         })
+        # The FastCGI socket as SPEC §12 has it: a unix socket (mode 0660 by default) in
+        # the stack's folder, whose group is nginx's workers' when they run as another
+        # user; or TCP with nginx's address as the only peer allowed.
+        if self.listen_kind == "unix":
+            self.fcgi_listen = "unix:" + os.path.join(self.tmp, "fcgi.sock")
+            if IS_ROOT:
+                self.env["LISTEN_GROUP"] = nginx_group()
+        else:
+            self.fcgi_listen = "127.0.0.1:%d" % free_port()
+            self.env["FCGI_WEB_SERVER_ADDRS"] = "127.0.0.1"
+        self.env["LISTEN"] = self.fcgi_listen
         for k, v in self.user_env.items():
             if v is None:
                 self.env.pop(k, None)
@@ -660,7 +769,7 @@ class Stack:
                 raise HarnessError("dbtool upgrade head failed (%d):\n%s%s"
                                    % (r.returncode, r.stdout, r.stderr))
 
-        self._start_nginx(upstream)
+        self._start_nginx(self.fcgi_listen)
         if self.start_api_on_start:
             self.start_api()
         else:
@@ -670,16 +779,18 @@ class Stack:
         prefix = os.path.join(self.tmp, "nginx")
         os.mkdir(prefix)
         os.chmod(prefix, 0o755)
-        snippet_dir = None
-        if self.nginx_overrides:
-            snippet_dir = prefix
-            _override_snippet(prefix, self.nginx_overrides)
+        # nginx's body limit follows the worker's (SPEC §12) when the test sets it.
+        overrides = dict(self.nginx_overrides)
+        if "MAX_BODY_BYTES" in self.env:
+            size = nginx_body_size(self.env["MAX_BODY_BYTES"])
+            overrides.setdefault("client_max_body_size", size)
+            overrides.setdefault("client_body_buffer_size", size)
+        stage_nginx_dir(prefix, overrides, self.rate_limits)
         self.port = free_port()
         self.base_url = "http://127.0.0.1:%d" % self.port
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(render_nginx_conf(prefix, "127.0.0.1:%d" % self.port, upstream,
-                                      self.workers, snippet_dir))
+            f.write(render_nginx_conf(prefix, "127.0.0.1:%d" % self.port, upstream))
         self.nginx_error_log = os.path.join(prefix, "error.log")
         out = open(os.path.join(prefix, "stderr.log"), "wb")
         try:
@@ -691,9 +802,10 @@ class Stack:
         finally:
             out.close()
 
-    def start_api(self):
-        """Starts the api-worker master (again) and waits until /healthz answers 200."""
-        exe = BUILD_DIR / "api-worker"
+    def start_api(self, wait=True):
+        """Starts the api-worker master (again) and, with wait, waits until /healthz
+        answers 200."""
+        exe = api_worker_exe(self.env)
         if not exe.exists():
             raise HarnessError("%s is not built (run make)" % exe)
         if _alive(self.api):
@@ -705,7 +817,8 @@ class Stack:
                                         stderr=self._api_log, start_new_session=True)
         finally:
             self._api_log.close()
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
 
     def stop_api(self, sig=signal.SIGTERM, timeout=20):
         """Stops the master (its workers follow). Returns its exit status."""

@@ -72,14 +72,17 @@ class WireCounter:
     @staticmethod
     def _pump(src, dst, observe=None):
         """Forwards src to dst until either side closes, then shuts both down. observe(data),
-        when given, sees each chunk once forwarded; False from it stops the pump there."""
+        when given, sees each chunk just before it is forwarded (so a message is counted
+        before the server can answer it, and before the HTTP answer that follows reaches
+        the test); False from it stops the pump after that chunk."""
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                keep = observe is None or observe(data)
                 dst.sendall(data)
-                if observe is not None and not observe(data):
+                if not keep:
                     return
         except OSError:
             pass

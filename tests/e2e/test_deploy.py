@@ -305,8 +305,14 @@ class InstallTest(unittest.TestCase):
         site = (d / "etc/nginx/sites-available/awesome-api.conf").read_text()
         listen = sock["ListenStream"][0]
         self.assertIn("server unix:%s;" % listen, site)
+        # SPEC §12: only nginx's user (www-data on Debian) may connect.
+        self.assertEqual((sock["SocketMode"], sock["SocketGroup"]), (["0660"], ["www-data"]))
         includes = re.findall(r"^\s*include\s+(\S+);", site, re.M)
         self.assertIn("/etc/nginx/snippets/awesome-api-fastcgi.conf", includes)
+        # The rate limit zones, at http level (the site file is included in nginx's http
+        # block), before the server that uses them.
+        self.assertIn("/etc/nginx/snippets/awesome-api-limits.conf", includes)
+        self.assertLess(site.index("awesome-api-limits.conf;"), site.index("server {"))
         for path in includes:
             self.assertTrue((d / path.lstrip("/")).is_file(), path)
         for path in re.findall(r"^\s*set\s+\$\w+\s+(/\S+);", site, re.M):
@@ -361,6 +367,17 @@ class InstallTest(unittest.TestCase):
         r = run([tool, "verify"] + units, cwd=self.dest)
         self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
 
+    def test_installed_nginx_keeps_no_fastcgi_connection_alive(self):
+        # SPEC §3, §12: libfcgi serves one connection per worker, so an idle kept-alive
+        # FastCGI connection pins a worker; the production site turns keep-alive on nowhere.
+        self.install("DESTDIR=" + self.dest)
+        d = Path(self.dest) / "etc/nginx"
+        for rel in ["sites-available/awesome-api.conf"] + [
+                "snippets/" + p.name for p in NGINX.glob("awesome-api-*.conf")]:
+            text = re.sub(r"#.*", "", (d / rel).read_text())
+            self.assertNotRegex(text, r"\bfastcgi_keep_conn\s+on\b", rel)
+            self.assertNotRegex(text, r"\bkeepalive\s+\d+\s*;", rel)
+
     def test_nginx_accepts_the_installed_site_and_snippet(self):
         self.install("PREFIX=%s/usr/local" % self.dest, "SYSCONFDIR=%s/etc" % self.dest)
         conf = os.path.join(self.dest, "nginx.conf")
@@ -392,6 +409,7 @@ class SocketActivationTest(unittest.TestCase):
         units = Path(cls.prefix) / "usr/local/lib/systemd/system"
         cls.service = read_unit(units / "awesome-api.service")
         cls.migrate = read_unit(units / "awesome-api-migrate.service")
+        cls.socket_unit = read_unit(units / "awesome-api.socket")
         cls.stack = harness.Stack(workers=2, migrate=False, start_api=False,
                                   name="deploy-activation")
         try:
@@ -424,7 +442,10 @@ class SocketActivationTest(unittest.TestCase):
         self.notify = NotifySocket(self.tmp)
         self.addCleanup(self.notify.close)
         self.log_path = os.path.join(self.tmp, "activate.log")
-        args = ["systemd-socket-activate", "-l", self.stack.fcgi_listen]
+        # The stack's unix socket path, opened by systemd-socket-activate instead of the
+        # worker (which leaves the permissions to systemd then).
+        sock_path = self.stack.fcgi_listen[len("unix:"):]
+        args = ["systemd-socket-activate", "-l", sock_path]
         env = dict(unit_environment(self.service), NOTIFY_SOCKET=self.notify.path)
         for k, v in sorted(env.items()):
             args += ["-E", "%s=%s" % (k, v)]
@@ -440,6 +461,12 @@ class SocketActivationTest(unittest.TestCase):
         self.addCleanup(terminate, self.proc)
         wait_for(lambda: "Listening on" in self.log_text() or self.proc.poll() is not None,
                  what="systemd-socket-activate to listen")
+        # What awesome-api.socket's SocketMode= and SocketGroup= have systemd do, with the
+        # group of this test's nginx (nobody's, not Debian's www-data) when root.
+        self.assertEqual(self.socket_unit["SocketMode"], ["0660"])
+        os.chmod(sock_path, 0o660)
+        if harness.IS_ROOT:
+            shutil.chown(sock_path, group=harness.nginx_group())
 
     def log_text(self):
         with open(self.log_path, errors="replace") as f:

@@ -27,13 +27,11 @@ import tempfile
 import time
 import unittest
 from html.parser import HTMLParser
-from pathlib import Path
 
 import harness
 
 HERE = harness.ROOT / "tests" / "e2e"
 BROWSER_DIR = HERE / "browser"
-DOCS_DIR = harness.NGINX_DIR / "docs"
 ARTIFACTS = harness.ARTIFACTS / "openapi-docs"  # the stack's own logs go to .../openapi
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 NODE = shutil.which("node")
@@ -168,58 +166,15 @@ def media_schema(part):
 # ---------------------------------------------------------------------------------------------
 
 
-def readable_by_others(path):
-    """Whether nginx's workers (nobody, when the tests run as root) can read path: every
-    folder above it searchable by others, the file itself readable."""
-    path = path.resolve()
-    folders_ok = all(os.stat(p).st_mode & 0o001 for p in path.parents)
-    return folders_ok and bool(os.stat(path).st_mode & 0o004)
-
-
-def staged_nginx_dir():
-    """A copy of nginx/ that nginx's workers can read, for a clone in a private folder (a
-    mkdtemp one, say): the configuration files linked (only the master, root, reads them),
-    the pages and the two npm packages copied. None when nginx/docs/ is readable as it is."""
-    if not harness.IS_ROOT or not (DOCS_DIR / "docs.html").exists() \
-            or readable_by_others(DOCS_DIR / "docs.html"):
-        return None
-    stage = tempfile.mkdtemp(prefix="awesome-api-nginx-")
-    os.chmod(stage, 0o755)
-    for entry in harness.NGINX_DIR.iterdir():
-        if entry.name != "docs":
-            os.symlink(entry, os.path.join(stage, entry.name))
-    shutil.copytree(DOCS_DIR, os.path.join(stage, "docs"), ignore=lambda folder, names: [
-        n for n in names if n == "node_modules" and folder == str(DOCS_DIR)])
-    for package in ("swagger-ui-dist", "redoc/bundles"):
-        shutil.copytree(DOCS_DIR / "node_modules" / package,
-                        os.path.join(stage, "docs", "node_modules", package))
-    for root, dirs, files in os.walk(stage):
-        for name in dirs + files:
-            if not os.path.islink(os.path.join(root, name)):
-                os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-    return stage
-
-
 def setUpModule():
-    global STACK, STAGE
-    STAGE = staged_nginx_dir()
-    real = harness.NGINX_DIR
-    if STAGE:  # the stack renders its nginx.conf from there (at start only)
-        harness.NGINX_DIR = Path(STAGE)
-    try:
-        STACK = harness.Stack(name="openapi", env={"APP_NAME": APP_NAME}).start()
-    except BaseException:
-        if STAGE:  # tearDownModule does not run after a failed setUpModule
-            shutil.rmtree(STAGE, ignore_errors=True)
-        raise
-    finally:
-        harness.NGINX_DIR = real
+    global STACK
+    # The stack's nginx serves copies of nginx/docs/'s files from its own folder
+    # (harness.stage_nginx_dir), readable by its workers wherever this tree is.
+    STACK = harness.Stack(name="openapi", env={"APP_NAME": APP_NAME}).start()
 
 
 def tearDownModule():
     STACK.close()
-    if STAGE:
-        shutil.rmtree(STAGE, ignore_errors=True)
 
 
 def fetch_document():

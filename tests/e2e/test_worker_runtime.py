@@ -79,9 +79,10 @@ class DirectWorker:
                 self.env[k] = str(v)
         self.proc = None
 
-    def start(self, wrapper=(), pass_fds=()):
-        """Starts the master (through `wrapper` argv, e.g. a shell, when given)."""
-        argv = list(wrapper) + [str(harness.BUILD_DIR / "api-worker")]
+    def start(self, wrapper=(), pass_fds=(), exe=None):
+        """Starts the master (through `wrapper` argv, e.g. a shell, when given); exe
+        defaults to harness.api_worker_exe (the test build only when a fault is set)."""
+        argv = list(wrapper) + [str(exe or harness.api_worker_exe(self.env))]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(argv, env=self.env, cwd=str(harness.ROOT),
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -241,6 +242,17 @@ class SupervisionTest(unittest.TestCase):
             t0 = time.monotonic()
             self.assertEqual(w.stop(signal.SIGTERM), 0, w.log_text())
             self.assertLess(time.monotonic() - t0, 5)
+        finally:
+            w.close()
+
+    def test_release_binary_has_no_fault_hooks(self):
+        # The same fault that makes the test build abort does nothing to the release build.
+        w = DirectWorker(env={"API_WORKER_FAULT": "crash-at-start"}, workers=2)
+        w.start(exe=harness.BUILD_DIR / "api-worker")
+        try:
+            w.wait_events("worker_ready", 2)
+            self.assertNotIn("fault", w.log_text())
+            self.assertEqual(w.stop(signal.SIGTERM), 0, w.log_text())
         finally:
             w.close()
 
@@ -668,7 +680,8 @@ class UnixSocketTest(unittest.TestCase):
     def test_unix_socket_is_reachable_by_nginx_and_removed_at_exit(self):
         with harness.Stack(workers=2, listen="unix", name="runtime-unix") as st:
             path = st.fcgi_listen[len("unix:"):]
-            self.assertEqual(os.stat(path).st_mode & 0o777, 0o666)
+            # Owner and nginx's group only (SPEC §12), not world-writable.
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o660)
             self.assertEqual(st.request("GET", "/healthz").status, 200)
             self.assertEqual(st.stop_api(signal.SIGTERM), 0)
             self.assertFalse(os.path.exists(path))
