@@ -22,7 +22,7 @@ PACKAGES="
 build-essential pkg-config
 libpq-dev libssl-dev libfcgi-dev libcjson-dev libsystemd-dev libcrypt-dev libcmocka-dev
 postgresql postgresql-client nginx
-curl wrk valgrind cppcheck clang-tidy clang-format libclang-rt-14-dev
+curl wrk valgrind cppcheck clang clang-tidy clang-format libclang-rt-14-dev
 python3 procps systemd util-linux iproute2
 nodejs chromium
 "

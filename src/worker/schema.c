@@ -1000,9 +1000,23 @@ static void schema_check_object(const struct schema *s, const cJSON *obj,
 
     idx = 0;
     for (const cJSON *c = obj->child; c != NULL; c = c->next, idx++) {
-        if (m[idx].key_has_nul || schema_request_field(s, c->string) == NULL)
+        if (m[idx].key_has_nul) {
+            /* cJSON cut the key at its \u0000: name it as cut (U+FFFD, "…"), so that
+             * "password\u0000x" never reads as the declared "password". */
+            char *key = malloc(strlen(c->string) + sizeof "\xef\xbf\xbd\u2026");
+            if (key == NULL) {
+                errs->failed = true;
+                continue;
+            }
+            strcpy(key, c->string);
+            strcat(key, "\xef\xbf\xbd\u2026");
+            schema_error_add(errs, "extra_forbidden", "body", key,
+                             "Extra inputs are not permitted", c);
+            free(key);
+        } else if (schema_request_field(s, c->string) == NULL) {
             schema_error_add(errs, "extra_forbidden", "body", c->string,
                              "Extra inputs are not permitted", c);
+        }
     }
 }
 

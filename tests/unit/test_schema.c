@@ -471,7 +471,7 @@ static void test_nul_escape_in_a_key_never_names_a_field(void **state)
     expect_errors(&item_schema, "{\"title\\u0000x\":\"t\"}",
                   "[{\"type\":\"missing\",\"loc\":[\"body\",\"title\"],\"msg\":\"Field required\","
                   "\"input\":{\"title\":\"t\"}},"
-                  "{\"type\":\"extra_forbidden\",\"loc\":[\"body\",\"title\"],"
+                  "{\"type\":\"extra_forbidden\",\"loc\":[\"body\",\"title\\ufffd\\u2026\"],"
                   "\"msg\":\"Extra inputs are not permitted\",\"input\":\"t\"}]");
 }
 

@@ -1,0 +1,6 @@
+-- Revision ID: head
+-- Revises: x, x
+-- Create Date: 2026-13-40 25:61
+-- Transaction: sometimes
+-- migrate:down
+-- migrate:up

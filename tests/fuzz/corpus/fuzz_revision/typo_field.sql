@@ -1,0 +1,5 @@
+-- Revison ID: abc
+-- Revises:
+
+-- migrate:up
+SELECT 1;

@@ -1,0 +1,5 @@
+begin;
+start   transaction isolation level serializable;
+/* c */ rollback to savepoint a;
+-- x
+commit

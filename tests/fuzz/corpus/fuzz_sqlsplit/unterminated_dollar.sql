@@ -1,0 +1,2 @@
+SELECT 1;
+DO $fn$ BEGIN RAISE NOTICE 'x'; END $f$;

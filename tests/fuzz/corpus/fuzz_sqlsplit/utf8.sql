@@ -1,0 +1,2 @@
+COMMENT ON TABLE t IS 'café ☃';
+SELECT été FROM "täb";
