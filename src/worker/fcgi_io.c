@@ -731,20 +731,16 @@ static bool fcgi_io_write_all(const char *data, size_t len)
 
 bool fcgi_io_write(const char *data, size_t len)
 {
-    bool ok;
-
-    /* A peer that does not read its response is dropped like one that does not send. */
+    /* A peer that does not read its response is dropped like one that does not send.
+     * The deadline runs on until fcgi_io_finish has ended the request. */
     fcgi_io_deadline(fcgi_conn.timeout_ms);
-    ok = fcgi_io_write_all(data, len);
-    fcgi_io_deadline(0);
-    return ok;
+    return fcgi_io_write_all(data, len);
 }
 
 void fcgi_io_finish(void)
 {
     /* Finishing flushes the end of the request and may close the connection, which
-     * libfcgi does with a lingering read: bounded like every other wait on the peer. */
-    fcgi_io_deadline(fcgi_conn.timeout_ms);
+     * libfcgi does with a lingering read: still under the deadline fcgi_io_write armed. */
     if (fcgi_open && fcgi_last) {
         FCGX_Free(&fcgi_req, 1); /* written by fcgi_io_write_last: release and close */
     } else if (fcgi_open) {

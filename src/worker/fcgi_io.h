@@ -65,11 +65,13 @@ int fcgi_io_read_request(struct http_request *req, long long max_body, const cha
  */
 void fcgi_io_last_response(void);
 
-/* Writes response bytes; false when the connection failed (nginx gave up). */
+/* Writes response bytes under the I/O deadline, which lasts until fcgi_io_finish();
+ * false when the connection failed (nginx gave up, or the peer did not read). */
 bool fcgi_io_write(const char *data, size_t len);
 
-/* Ends the open request (flush, FCGI_END_REQUEST) and frees what it owned. Keeps nginx's
- * connection open when it asked for keep-alive, unless this was the last response. */
+/* Ends the open request (flush, FCGI_END_REQUEST) and frees what it owned, then disarms
+ * the I/O deadline. Keeps nginx's connection open when it asked for keep-alive, unless
+ * this was the last response. */
 void fcgi_io_finish(void);
 
 /* Tells libfcgi to refuse further accepts. Async-signal-safe: for the stop handler. */

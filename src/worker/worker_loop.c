@@ -202,8 +202,8 @@ static void worker_serve(const struct settings *s)
          * so a burst of worst-case bodies leaves the worker's RSS where it was (§12). */
         malloc_trim(0);
     }
-    db_rollback(); /* a handler must never leave a transaction behind; cheap when idle */
     fcgi_io_finish();
+    db_rollback(); /* a handler must never leave a transaction behind; cheap when idle */
 }
 
 int worker_run(const struct worker_args *args)
