@@ -1010,8 +1010,8 @@ static void schema_check_object(const struct schema *s, const cJSON *obj,
             }
             strcpy(key, c->string);
             strcat(key, "\xef\xbf\xbd\u2026");
-            schema_error_add(errs, "extra_forbidden", "body", key,
-                             "Extra inputs are not permitted", c);
+            schema_error_add(errs, "extra_forbidden", "body", key, "Extra inputs are not permitted",
+                             c);
             free(key);
         } else if (schema_request_field(s, c->string) == NULL) {
             schema_error_add(errs, "extra_forbidden", "body", c->string,
