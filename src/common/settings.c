@@ -7,6 +7,7 @@
  * value with its type's parser, collecting all problems before reporting any.
  */
 #include "common/settings.h"
+#include "common/addrlist.h"
 #include "common/envfile.h"
 
 #include <ctype.h>
@@ -18,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -510,35 +509,12 @@ static int settings_parse_mode(const struct setting_def *d, const char *raw, lon
     return 0;
 }
 
-/* "127.0.0.1,::1": one or more numeric IPv4/IPv6 addresses, commas and spaces between. */
+/* FCGI_WEB_SERVER_ADDRS and the like: checked with the parser the worker uses. */
 static int settings_addr_list_ok(const char *s, char *msg, size_t msglen)
 {
-    size_t count = 0;
-    for (const char *p = s; *p != '\0';) {
-        p += strspn(p, ", ");
-        size_t n = strcspn(p, ", ");
-        if (n == 0)
-            break;
-        char addr[INET6_ADDRSTRLEN];
-        unsigned char bin[sizeof(struct in6_addr)];
-        int ok = n < sizeof addr;
-        if (ok) {
-            memcpy(addr, p, n);
-            addr[n] = '\0';
-            ok = inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1;
-        }
-        if (!ok) {
-            snprintf(msg, msglen, "not an IP address: \"%.*s\"", (int)(n < 64 ? n : 64), p);
-            return 0;
-        }
-        count++;
-        p += n;
-    }
-    if (count == 0) {
-        snprintf(msg, msglen, "must list at least one address");
-        return 0;
-    }
-    return 1;
+    struct in6_addr addrs[ADDRLIST_MAX];
+    size_t n;
+    return addrlist_parse(s, addrs, ADDRLIST_MAX, &n, msg, msglen) == 0;
 }
 
 /* Parses raw as d's type into the struct field. Returns 0, or -1 with a message. */

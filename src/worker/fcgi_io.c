@@ -89,6 +89,7 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 
+#include "common/addrlist.h"
 #include "common/log.h"
 
 /* How long a stopping worker waits for nginx's next request on a kept-alive connection
@@ -108,14 +109,11 @@
  * makes after it (including its lingering close) is interrupted too. */
 #define FCGI_IO_DEADLINE_REPEAT_MS 50
 
-/* Peer addresses allowed on a TCP listening socket (FCGI_WEB_SERVER_ADDRS). */
-#define FCGI_IO_ALLOW_MAX 32
-
 static struct {
-    int listen_fd;   /* the real listening socket, shared by all workers */
-    int sink_fd;     /* what libfcgi believes it listens on (never accepts) */
-    long timeout_ms; /* FCGI_READ_TIMEOUT_MS */
-    struct in6_addr allow[FCGI_IO_ALLOW_MAX]; /* IPv4 as v4-mapped IPv6 */
+    int listen_fd;                       /* the real listening socket, shared by all workers */
+    int sink_fd;                         /* what libfcgi believes it listens on (never accepts) */
+    long timeout_ms;                     /* FCGI_READ_TIMEOUT_MS */
+    struct in6_addr allow[ADDRLIST_MAX]; /* FCGI_WEB_SERVER_ADDRS, for TCP peers */
     size_t nallow;
     struct {
         int fd;
@@ -131,60 +129,6 @@ static char *fcgi_body;      /* the current request's body, or NULL */
 static char *fcgi_path_copy; /* REQUEST_URI without its query, when that is the path */
 static char fcgi_rid[FCGI_IO_REQUEST_ID_MAX + 1];
 
-int fcgi_io_parse_allowlist(const char *list, struct in6_addr *out, size_t max, size_t *n)
-{
-    *n = 0;
-    for (const char *p = list; *p != '\0';) {
-        char addr[INET6_ADDRSTRLEN];
-        struct in_addr v4;
-        size_t len;
-
-        p += strspn(p, ", ");
-        len = strcspn(p, ", ");
-        if (len == 0) {
-            break;
-        }
-        if (len >= sizeof addr || *n == max) {
-            return -1;
-        }
-        memcpy(addr, p, len);
-        addr[len] = '\0';
-        if (inet_pton(AF_INET, addr, &v4) == 1) {
-            memset(&out[*n], 0, sizeof out[*n]);
-            out[*n].s6_addr[10] = 0xff;
-            out[*n].s6_addr[11] = 0xff;
-            memcpy(&out[*n].s6_addr[12], &v4, 4);
-        } else if (inet_pton(AF_INET6, addr, &out[*n]) != 1) {
-            return -1;
-        }
-        (*n)++;
-        p += len;
-    }
-    return *n > 0 ? 0 : -1;
-}
-
-bool fcgi_io_peer_allowed(const struct sockaddr *sa, const struct in6_addr *allow, size_t n)
-{
-    struct in6_addr peer;
-
-    if (sa->sa_family == AF_INET) {
-        memset(&peer, 0, sizeof peer);
-        peer.s6_addr[10] = 0xff;
-        peer.s6_addr[11] = 0xff;
-        memcpy(&peer.s6_addr[12], &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-    } else if (sa->sa_family == AF_INET6) {
-        peer = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-    } else {
-        return true; /* a unix socket: its file's mode and group decide */
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (memcmp(&peer, &allow[i], sizeof peer) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int fcgi_io_init(int listen_fd, long read_timeout_ms, const char *allowed_peers)
 {
     int flags = fcntl(listen_fd, F_GETFL);
@@ -195,8 +139,10 @@ int fcgi_io_init(int listen_fd, long read_timeout_ms, const char *allowed_peers)
         log_error("event=fcgi_init_failed step=nonblock errno=%d", errno);
         return -1;
     }
-    if (fcgi_io_parse_allowlist(allowed_peers, fcgi_conn.allow, FCGI_IO_ALLOW_MAX,
-                                &fcgi_conn.nallow) != 0) {
+    char why[128];
+
+    if (addrlist_parse(allowed_peers, fcgi_conn.allow, ADDRLIST_MAX, &fcgi_conn.nallow, why,
+                       sizeof why) != 0) {
         log_error("event=fcgi_init_failed step=allowlist"); /* settings checked it already */
         return -1;
     }
@@ -278,7 +224,9 @@ static void fcgi_io_accept_one(void)
         }
         return; /* EAGAIN: another worker took it */
     }
-    if (!fcgi_io_peer_allowed((struct sockaddr *)&sa, fcgi_conn.allow, fcgi_conn.nallow)) {
+    /* A unix socket's peer is allowed by the socket file's mode and group. */
+    if (sa.ss_family != AF_UNIX &&
+        !addrlist_contains((struct sockaddr *)&sa, fcgi_conn.allow, fcgi_conn.nallow)) {
         char host[INET6_ADDRSTRLEN] = "?";
         const void *a = sa.ss_family == AF_INET
                             ? (const void *)&((struct sockaddr_in *)&sa)->sin_addr

@@ -82,17 +82,6 @@ void fcgi_io_close(void);
 
 /* ---- Pure helpers, exposed for unit tests ---- */
 
-struct in6_addr;
-struct sockaddr;
-
-/* Parses "127.0.0.1, ::1" into at most max addresses (IPv4 as v4-mapped IPv6).
- * Returns 0, or -1 when an entry is not an IP address, there are too many or none. */
-int fcgi_io_parse_allowlist(const char *list, struct in6_addr *out, size_t max, size_t *n);
-
-/* True when the peer may talk to us: a unix-socket peer always (the socket file's mode
- * decides), an IPv4/IPv6 peer only when its address is in allow[0..n). */
-bool fcgi_io_peer_allowed(const struct sockaddr *sa, const struct in6_addr *allow, size_t n);
-
 /* Parses CONTENT_LENGTH: NULL or "" gives 0 with *len = -1 (not given); digits only
  * (no sign, no spaces, at most 18 digits) give 0 with the value; anything else -1. */
 int fcgi_io_parse_content_length(const char *text, long long *len);

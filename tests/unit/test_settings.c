@@ -245,6 +245,46 @@ static void test_all_problems_reported_at_once(void **state)
     unlink(path);
 }
 
+/* The §12 settings: an octal mode, an address list, bounds. */
+static void test_hostile_traffic_settings_are_checked(void **state)
+{
+    (void)state;
+    struct settings s;
+    int rc;
+    set_required();
+    setenv("LISTEN_MODE", "0990", 1);
+    setenv("FCGI_WEB_SERVER_ADDRS", "127.0.0.1, nginx.local", 1);
+    setenv("FCGI_READ_TIMEOUT_MS", "0", 1);
+    setenv("PASSWORD_HASH_CONCURRENCY", "0", 1);
+    char *out = load(&s, NULL, NULL, 0, &rc);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(out, "  LISTEN_MODE: not an octal file mode (e.g. 0660): \"0990\"\n"));
+    assert_non_null(strstr(out, "  FCGI_WEB_SERVER_ADDRS: not an IP address: \"nginx.local\"\n"));
+    assert_non_null(strstr(out, "  FCGI_READ_TIMEOUT_MS: must be >= 1\n"));
+    assert_non_null(strstr(out, "  PASSWORD_HASH_CONCURRENCY: must be >= 1\n"));
+    free(out);
+
+    setenv("LISTEN_MODE", "600", 1);
+    setenv("FCGI_WEB_SERVER_ADDRS", "10.0.0.11 [::1]", 1);
+    out = load(&s, NULL, NULL, 0, &rc);
+    assert_int_equal(rc, -1); /* brackets are for LISTEN, not for a bare address */
+    free(out);
+    setenv("FCGI_WEB_SERVER_ADDRS", "10.0.0.11 ::1", 1);
+    setenv("FCGI_READ_TIMEOUT_MS", "250", 1);
+    setenv("PASSWORD_HASH_CONCURRENCY", "3", 1);
+    out = load(&s, NULL, NULL, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(s.listen_mode, 0600);
+    assert_int_equal(s.fcgi_read_timeout_ms, 250);
+    assert_int_equal(s.password_hash_concurrency, 3);
+    free(out);
+    settings_free(&s);
+    unsetenv("LISTEN_MODE");
+    unsetenv("FCGI_WEB_SERVER_ADDRS");
+    unsetenv("FCGI_READ_TIMEOUT_MS");
+    unsetenv("PASSWORD_HASH_CONCURRENCY");
+}
+
 static void test_one_problem_is_singular(void **state)
 {
     (void)state;
@@ -774,6 +814,7 @@ int main(void)
         T(test_missing_required_settings_are_reported_as_field_required),
         T(test_spec_example_report),
         T(test_all_problems_reported_at_once),
+        T(test_hostile_traffic_settings_are_checked),
         T(test_one_problem_is_singular),
         T(test_environment_overrides_file_and_flags_override_environment),
         T(test_names_are_case_insensitive),

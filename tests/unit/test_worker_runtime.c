@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/addrlist.h"
 #include "worker/fcgi_io.h"
 #include "worker/listen.h"
 
@@ -208,40 +209,46 @@ static void test_listen_tcp_reports_a_busy_port(void **state)
     listen_close(&a);
 }
 
-/* SPEC §12: FCGI_WEB_SERVER_ADDRS, IPv4 and IPv6, with IPv4 peers also seen as v4-mapped. */
+/* SPEC §12: FCGI_WEB_SERVER_ADDRS, IPv4 and IPv6, with IPv4 peers also seen as v4-mapped
+ * (common/addrlist, which the settings check and fcgi_io share). */
 static void test_tcp_peers_are_checked_against_the_allowlist(void **state)
 {
     struct in6_addr allow[4];
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     struct sockaddr_un un;
+    char err[128];
     size_t n;
 
     (void)state;
-    assert_int_equal(fcgi_io_parse_allowlist("127.0.0.1, ::1,10.0.0.11", allow, 4, &n), 0);
+    assert_int_equal(addrlist_parse("127.0.0.1, ::1,10.0.0.11", allow, 4, &n, err, sizeof err), 0);
     assert_int_equal(n, 3);
     memset(&v4, 0, sizeof v4);
     v4.sin_family = AF_INET;
     inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr);
-    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v4, allow, n));
+    assert_true(addrlist_contains((struct sockaddr *)&v4, allow, n));
     inet_pton(AF_INET, "127.0.0.2", &v4.sin_addr);
-    assert_false(fcgi_io_peer_allowed((struct sockaddr *)&v4, allow, n));
+    assert_false(addrlist_contains((struct sockaddr *)&v4, allow, n));
     memset(&v6, 0, sizeof v6);
     v6.sin6_family = AF_INET6;
     inet_pton(AF_INET6, "::1", &v6.sin6_addr);
-    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    assert_true(addrlist_contains((struct sockaddr *)&v6, allow, n));
     inet_pton(AF_INET6, "::ffff:10.0.0.11", &v6.sin6_addr); /* dual-stack socket */
-    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    assert_true(addrlist_contains((struct sockaddr *)&v6, allow, n));
     inet_pton(AF_INET6, "::2", &v6.sin6_addr);
-    assert_false(fcgi_io_peer_allowed((struct sockaddr *)&v6, allow, n));
+    assert_false(addrlist_contains((struct sockaddr *)&v6, allow, n));
     memset(&un, 0, sizeof un);
-    un.sun_family = AF_UNIX; /* the socket file's mode decides */
-    assert_true(fcgi_io_peer_allowed((struct sockaddr *)&un, allow, n));
+    un.sun_family = AF_UNIX; /* not an address: fcgi_io lets the socket file decide */
+    assert_false(addrlist_contains((struct sockaddr *)&un, allow, n));
 
-    assert_int_equal(fcgi_io_parse_allowlist("", allow, 4, &n), -1);
-    assert_int_equal(fcgi_io_parse_allowlist("localhost", allow, 4, &n), -1);
+    assert_int_equal(addrlist_parse("", allow, 4, &n, err, sizeof err), -1);
+    assert_string_equal(err, "must list at least one address");
+    assert_int_equal(addrlist_parse("localhost", allow, 4, &n, err, sizeof err), -1);
+    assert_string_equal(err, "not an IP address: \"localhost\"");
     assert_int_equal(
-        fcgi_io_parse_allowlist("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5", allow, 4, &n), -1);
+        addrlist_parse("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5", allow, 4, &n, err, sizeof err),
+        -1);
+    assert_string_equal(err, "more than 4 addresses");
 }
 
 int main(void)
