@@ -8,6 +8,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,8 +19,19 @@
 static char log_component[32] = "main";
 static enum log_level log_threshold = LOG_INFO;
 
+/* getpid() is a system call: once per process (and again in each forked child). */
+static pid_t log_pid;
+
+static void log_forget_pid(void)
+{
+    log_pid = 0;
+}
+
 void log_init(const char *component, enum log_level level)
 {
+    static int registered;
+    if (!registered && pthread_atfork(NULL, NULL, log_forget_pid) == 0)
+        registered = 1;
     snprintf(log_component, sizeof log_component, "%s", component != NULL ? component : "main");
     log_threshold = level;
 }
@@ -34,6 +46,13 @@ int log_enabled(enum log_level level)
     return level >= log_threshold;
 }
 
+static pid_t log_getpid(void)
+{
+    if (log_pid == 0)
+        log_pid = getpid();
+    return log_pid;
+}
+
 /* Writes "ts=... level=... pid=... comp=... " into line; returns its length. */
 static size_t log_prefix(char *line, size_t cap, enum log_level level)
 {
@@ -45,7 +64,7 @@ static size_t log_prefix(char *line, size_t cap, enum log_level level)
     }
     int n = snprintf(line, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s pid=%ld comp=%s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     now.tv_nsec / 1000000L, settings_log_level_name(level), (long)getpid(),
+                     now.tv_nsec / 1000000L, settings_log_level_name(level), (long)log_getpid(),
                      log_component);
     if (n < 0)
         return 0;

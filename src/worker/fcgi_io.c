@@ -44,7 +44,7 @@
  * Stopping while holding nginx's kept-alive connection needs care of our own, because
  * nginx may be sending the next request into it at the moment we close it, and nginx
  * retries that elsewhere for a GET but answers 502 for a POST. See fcgi_io_accept (a
- * short linger) and fcgi_io_write_last (a last response after which nginx itself closes
+ * short linger) and fcgi_io_write_whole (a last response after which nginx itself closes
  * the connection).
  *
  * Accepting is ours, not libfcgi's (SPEC §12: an idle or slow peer must never hold a
@@ -124,7 +124,7 @@ static struct {
 
 static FCGX_Request fcgi_req;
 static bool fcgi_open;       /* a request is in hand (accepted, not yet finished) */
-static bool fcgi_last;       /* ...and its response is the last on this connection */
+static bool fcgi_last;       /* ...and its response ends the connection */
 static char *fcgi_body;      /* the current request's body, or NULL */
 static char *fcgi_path_copy; /* REQUEST_URI without its query, when that is the path */
 static char fcgi_rid[FCGI_IO_REQUEST_ID_MAX + 1];
@@ -354,6 +354,9 @@ static bool fcgi_io_take_request(void)
     fcgi_io_deadline(fcgi_conn.timeout_ms);
     rc = FCGX_Accept_r(&fcgi_req);
     if (rc == 0) {
+        /* nginx did not ask to keep the connection: its response ends it, so it goes out
+         * with the end of the request in one write (fcgi_io_write_whole). */
+        fcgi_last = !fcgi_req.keepConnection;
         return true; /* the deadline runs on while fcgi_io_read_request reads the body */
     }
     fcgi_io_deadline(0);
@@ -613,19 +616,26 @@ static unsigned char *fcgi_io_header(unsigned char *p, int type, size_t content_
 }
 
 /*
- * The last response on a kept-alive connection (see fcgi_io_last_response), framed here
- * rather than by libfcgi so that it leaves in ONE write: FCGI_STDOUT records with the
- * data, the empty FCGI_STDOUT that ends the stream, FCGI_END_REQUEST, and then one more
- * (empty FCGI_STDERR) record. nginx reads the end of the request and the extra record
+ * The response and the end of the request in ONE write, framed here rather than by
+ * libfcgi (which writes the end of the request separately when the request finishes):
+ * FCGI_STDOUT records with the data, the empty FCGI_STDOUT that ends the stream,
+ * FCGI_END_REQUEST. Used for every response after which the connection closes: nginx
+ * asked for none to be kept (the shipped configuration), or this is the last one on a
+ * kept-alive connection (fcgi_io_last_response). In the second case one more (empty
+ * FCGI_STDERR) record follows: nginx reads the end of the request and the extra record
  * together, and its FastCGI module (ngx_http_fastcgi_input_filter) does not mark a
- * connection reusable when data follows FCGI_END_REQUEST: nginx closes the connection
- * itself after this response instead of caching it, so no later request can be sent into
- * it while we close our end. fcgi_io_finish() then releases the request and closes.
+ * connection reusable when data follows FCGI_END_REQUEST, so nginx closes the connection
+ * itself instead of caching it and no later request can be sent into it while we close
+ * our end. fcgi_io_finish() then releases the request and closes.
+ * EINTR is not retried: only the I/O deadline's SIGALRM can interrupt here (stop signals
+ * are blocked during a request), and it means the peer has had its time.
  */
-static bool fcgi_io_write_last(const char *data, size_t len)
+static bool fcgi_io_write_whole(const char *data, size_t len)
 {
+    bool trailer = fcgi_req.keepConnection != 0;
     size_t nrec = (len + FCGI_IO_RECORD_MAX - 1) / FCGI_IO_RECORD_MAX;
-    size_t total = len + FCGI_HEADER_LEN * (nrec + 3) + sizeof(FCGI_EndRequestBody);
+    size_t total =
+        len + FCGI_HEADER_LEN * (nrec + 2 + (trailer ? 1 : 0)) + sizeof(FCGI_EndRequestBody);
     unsigned char *buf = malloc(total), *p = buf;
     bool ok = true;
     size_t done = 0;
@@ -645,13 +655,15 @@ static bool fcgi_io_write_last(const char *data, size_t len)
     p = fcgi_io_header(p, FCGI_END_REQUEST, sizeof(FCGI_EndRequestBody));
     memset(p, 0, sizeof(FCGI_EndRequestBody)); /* appStatus 0, FCGI_REQUEST_COMPLETE */
     p += sizeof(FCGI_EndRequestBody);
-    (void)fcgi_io_header(p, FCGI_STDERR, 0); /* the record after the end (see above) */
+    if (trailer) {
+        (void)fcgi_io_header(p, FCGI_STDERR, 0); /* the record after the end (see above) */
+    }
     for (done = 0; ok && done < total;) {
         ssize_t n = write(fcgi_req.ipcFd, buf + done, total - done);
 
         if (n > 0) {
             done += (size_t)n;
-        } else if (n == 0 || errno != EINTR) {
+        } else {
             ok = false;
         }
     }
@@ -663,7 +675,7 @@ static bool fcgi_io_write_last(const char *data, size_t len)
 static bool fcgi_io_write_all(const char *data, size_t len)
 {
     if (fcgi_last) {
-        return fcgi_io_write_last(data, len);
+        return fcgi_io_write_whole(data, len);
     }
     while (len > 0) {
         int n = len < FCGI_IO_CHUNK ? (int)len : FCGI_IO_CHUNK;
@@ -690,7 +702,7 @@ void fcgi_io_finish(void)
     /* Finishing flushes the end of the request and may close the connection, which
      * libfcgi does with a lingering read: still under the deadline fcgi_io_write armed. */
     if (fcgi_open && fcgi_last) {
-        FCGX_Free(&fcgi_req, 1); /* written by fcgi_io_write_last: release and close */
+        FCGX_Free(&fcgi_req, 1); /* written by fcgi_io_write_whole: release and close */
     } else if (fcgi_open) {
         FCGX_Finish_r(&fcgi_req);
     }

@@ -249,9 +249,8 @@ int worker_run(const struct worker_args *args)
     for (;;) {
         enum fcgi_io_event ev;
 
-        if (worker_stop_requested() && !worker_stop) {
-            worker_on_stop_signal(0); /* still pending: act on it without waiting */
-        }
+        /* A stop signal that arrived during the last request is still pending (blocked);
+         * fcgi_io_accept's wait unblocks it atomically, so it is acted on there. */
         ev = fcgi_io_accept(&waitmask, &worker_stop);
 
         if (ev == FCGI_IO_STOP) {
