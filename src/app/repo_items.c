@@ -4,7 +4,13 @@
  *
  * The per-user limit (ITEMS_PER_USER) is enforced inside one transaction:
  *   BEGIN; lock the owner's row (SELECT ... FOR NO KEY UPDATE); INSERT ... SELECT ...
- *   WHERE (count of the owner's items) < limit; COMMIT.
+ *   FROM the owner's row WHERE (count of the owner's items) < limit; COMMIT,
+ * sent as one pipeline (db_transaction): one network round trip instead of four, with the
+ * same statements run in the same order. As the four are sent before any answer, the
+ * INSERT cannot wait for the lock's verdict: it inserts only where it sees the owner, so
+ * "no owner" (lock and insert both empty: 404), "limit reached" (owner locked, nothing
+ * inserted: 409) and "created" (a row) come from the two results, and nothing is ever
+ * written for an answer other than 201.
  * The lock makes creations for one owner take turns, and because the INSERT is a new
  * statement it counts with a fresh snapshot (READ COMMITTED), which includes the items
  * committed by whoever held the lock before. The count cannot share a statement with the
@@ -20,6 +26,8 @@
  */
 #include "app/repo_items.h"
 
+#include <stdio.h>
+
 #include "app/repo_pg.h"
 #include "worker/db.h"
 
@@ -30,8 +38,8 @@ static const struct db_statement repo_items_statements[] = {
     {"items_lock_owner", "SELECT id FROM users WHERE id = $1::bigint FOR NO KEY UPDATE", 1},
     {"items_create",
      "WITH c AS (INSERT INTO items (title, description, owner_id)"
-     " SELECT $2::text, $3::text, $1::bigint"
-     " WHERE (SELECT count(*) FROM items WHERE owner_id = $1::bigint) < $4::bigint"
+     " SELECT $2::text, $3::text, u.id FROM users u WHERE u.id = $1::bigint"
+     " AND (SELECT count(*) FROM items WHERE owner_id = $1::bigint) < $4::bigint"
      " RETURNING " REPO_ITEM_COLUMNS ") " ITEM_JSON_FROM("c"),
      4},
     {"items_get", ITEM_JSON_FROM("(SELECT " REPO_ITEM_COLUMNS " FROM items WHERE id = $1::bigint)"),
@@ -56,39 +64,41 @@ void repo_items_register(void)
                         sizeof repo_items_statements / sizeof repo_items_statements[0]);
 }
 
-/* The body of the create transaction; the caller begins and ends it. */
-static enum repo_status repo_items_create_locked(const char *const *params, struct repo_result *out)
-{
-    enum repo_status status = repo_exec_found("items_lock_owner", 1, params, out);
-
-    if (status != REPO_OK) {
-        return status; /* REPO_NOT_FOUND: no such owner */
-    }
-    status = repo_exec_row("items_create", 4, params, out);
-    /* No row inserted although the owner exists and is locked: the count said no. */
-    return status == REPO_NOT_FOUND ? REPO_LIMIT_REACHED : status;
-}
-
 enum repo_status repo_items_create(long long owner_id, const struct item_new *item, long long limit,
                                    struct repo_result *out)
 {
     char ownertext[REPO_INT_TEXT], limittext[REPO_INT_TEXT];
     const char *params[] = {repo_int_text(ownertext, owner_id), item->title, item->description,
                             repo_int_text(limittext, limit)};
+    const struct db_step steps[] = {{"items_lock_owner", 1, params}, {"items_create", 4, params}};
+    PGresult *res[2];
+    enum repo_status status;
 
-    if (!db_begin()) {
+    switch (db_transaction(steps, 2, res)) {
+    case -1:
         return REPO_UNAVAILABLE;
+    case 0: /* a statement failed (timeout, lock, ...): nothing was written */
+        if (res[0] != NULL && !db_ok(res[0])) {
+            PQclear(res[1]);
+            return repo_failure(res[0], steps[0].stmt, out);
+        }
+        PQclear(res[0]);
+        if (res[1] != NULL && db_ok(res[1])) { /* both ran: COMMIT itself failed */
+            PQclear(res[1]);
+            snprintf(out->error, sizeof out->error, "items_create: COMMIT failed");
+            return REPO_UNAVAILABLE;
+        }
+        return repo_failure(res[1], steps[1].stmt, out);
+    default:
+        break;
     }
-    enum repo_status status = repo_items_create_locked(params, out);
-    if (status != REPO_OK) {
-        db_rollback();
-        return status;
+    status = repo_take_row(res[1], out);
+    if (status == REPO_NOT_FOUND && PQntuples(res[0]) > 0) {
+        status = REPO_LIMIT_REACHED; /* the owner is there and locked: the count said no */
     }
-    if (!db_commit()) {
-        repo_result_free(out);
-        return REPO_UNAVAILABLE;
-    }
-    return REPO_OK;
+    PQclear(res[0]);
+    PQclear(res[1]);
+    return status;
 }
 
 enum repo_status repo_items_get(long long id, struct repo_result *out)

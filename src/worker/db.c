@@ -347,12 +347,103 @@ PGresult *db_exec(const char *stmt_name, int nparams, const char *const *params)
     return res;
 }
 
+/* Explicit, whatever default_transaction_isolation the server or role has: the
+ * repositories' locking (SELECT ... FOR NO KEY UPDATE, then a count) is written for
+ * READ COMMITTED; under REPEATABLE READ it would fail with serialization errors. */
+#define DB_BEGIN_SQL "BEGIN ISOLATION LEVEL READ COMMITTED"
+
 bool db_begin(void)
 {
-    /* Explicit, whatever default_transaction_isolation the server or role has: the
-     * repositories' locking (SELECT ... FOR NO KEY UPDATE, then a count) is written for
-     * READ COMMITTED; under REPEATABLE READ it would fail with serialization errors. */
-    return db_conn() != NULL && db_command("BEGIN ISOLATION LEVEL READ COMMITTED");
+    return db_conn() != NULL && db_command(DB_BEGIN_SQL);
+}
+
+/* Sends BEGIN, the steps and COMMIT, then the sync that ends the pipeline. */
+static bool db_pipeline_send(PGconn *conn, const struct db_step *steps, size_t n)
+{
+    if (PQsendQueryParams(conn, DB_BEGIN_SQL, 0, NULL, NULL, NULL, NULL, 0) != 1) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (PQsendQueryPrepared(conn, steps[i].stmt, steps[i].nparams, steps[i].params, NULL, NULL,
+                                0) != 1) {
+            return false;
+        }
+    }
+    return PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+           PQpipelineSync(conn) == 1;
+}
+
+/* The result of the pipeline's next command (the NULL after it consumed), or NULL when
+ * the connection failed. */
+static PGresult *db_pipeline_next(PGconn *conn)
+{
+    PGresult *res = PQgetResult(conn), *extra;
+
+    if (res == NULL) {
+        return NULL;
+    }
+    while ((extra = PQgetResult(conn)) != NULL) { /* a command has one result here */
+        PQclear(extra);
+    }
+    return res;
+}
+
+int db_transaction(const struct db_step *steps, size_t n, PGresult **results)
+{
+    PGconn *conn = db_conn(); /* no transaction left open by an earlier request */
+    bool broken = false, failed = false, committed = false;
+    PGresult *res;
+
+    for (size_t i = 0; i < n; i++) {
+        results[i] = NULL;
+    }
+    if (conn == NULL || n > DB_MAX_STEPS) {
+        return -1;
+    }
+    if (PQenterPipelineMode(conn) != 1 || !db_pipeline_send(conn, steps, n)) {
+        db_drop("lost_during_pipeline");
+        return -1;
+    }
+    /* n + 2 commands (BEGIN, the steps, COMMIT), then the sync's own result. */
+    for (size_t cmd = 0; cmd < n + 2 && !broken; cmd++) {
+        ExecStatusType st;
+
+        res = db_pipeline_next(conn);
+        if (res == NULL) {
+            broken = true;
+            break;
+        }
+        st = PQresultStatus(res);
+        if (st == PGRES_FATAL_ERROR) {
+            failed = true;
+        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+                   st != PGRES_PIPELINE_ABORTED) {
+            broken = true; /* not what a pipeline answers: give the connection up */
+        }
+        if (cmd == n + 1) {
+            committed = st == PGRES_COMMAND_OK && !failed;
+        }
+        if (cmd >= 1 && cmd <= n && st != PGRES_PIPELINE_ABORTED && !broken) {
+            results[cmd - 1] = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    res = broken ? NULL : PQgetResult(conn);
+    broken = broken || res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    if (broken || PQexitPipelineMode(conn) != 1 || PQstatus(conn) == CONNECTION_BAD) {
+        for (size_t i = 0; i < n; i++) {
+            PQclear(results[i]);
+            results[i] = NULL;
+        }
+        db_drop("lost_during_pipeline");
+        return -1;
+    }
+    if (!committed) {
+        db_rollback(); /* after a failed statement the block is still open, aborted */
+    }
+    return committed ? 1 : 0;
 }
 
 bool db_commit(void)

@@ -50,6 +50,31 @@ bool db_begin(void);
 bool db_commit(void);
 void db_rollback(void);
 
+/* One statement of a pipelined transaction (db_transaction): a registered statement's
+ * name and its text parameters. */
+struct db_step {
+    const char *stmt;
+    int nparams;
+    const char *const *params;
+};
+
+/* Most steps in one db_transaction. */
+#define DB_MAX_STEPS 8
+
+/*
+ * Runs steps[0..n) as one READ COMMITTED transaction in ONE network round trip (libpq
+ * pipeline mode, PostgreSQL 14+): BEGIN, each prepared statement, COMMIT and a sync go
+ * out in one flush, then the results are read. The server runs them in order, each
+ * statement with its own snapshot, exactly as one round trip each would. A statement that
+ * fails aborts the transaction: the rest are skipped, nothing is committed (and the
+ * failed transaction is rolled back here).
+ * results[i] receives step i's result, which the caller PQclears; NULL for a step that
+ * was skipped. Returns 1 when the transaction committed, 0 when a step failed (its
+ * result says why), -1 when the connection failed (every result NULL, the connection
+ * dropped: answer 503).
+ */
+int db_transaction(const struct db_step *steps, size_t n, PGresult **results);
+
 /* SQLSTATE of a failed result ("23505"), or "" if none. */
 const char *db_sqlstate(const PGresult *res);
 

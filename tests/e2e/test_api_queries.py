@@ -220,11 +220,14 @@ class QueryCountTest(unittest.TestCase):
         delta, _ = self.measure("GET", "/users/?limit=0", status=422)
         self.assertEqual(delta, {})
 
-    def test_create_item_is_one_transaction_of_four_round_trips(self):
-        delta, _ = self.measure("POST", "/users/%d/items/" % (self.user_id + 1),
-                                json={"title": "counted"}, status=201)
-        # BEGIN, lock the owner, insert under the limit, COMMIT
-        self.assertEqual(round_trips(delta), 4, delta)
+    def test_create_item_is_one_transaction_in_one_round_trip(self):
+        # BEGIN, lock the owner, insert under the limit, COMMIT: four statements, one
+        # pipeline, one Sync (issue 15, lever 3).
+        for owner, status in ((self.user_id + 1, 201), (10 ** 12, 404)):
+            delta, _ = self.measure("POST", "/users/%d/items/" % owner,
+                                    json={"title": "counted"}, status=status)
+            self.assertEqual(statements(delta), 4, delta)
+            self.assertEqual(round_trips(delta), 1, delta)
 
     def test_create_user_and_delete_are_one_round_trip(self):
         delta, r = self.measure("POST", "/users/", json={"email": "rt@example.com",
