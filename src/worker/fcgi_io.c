@@ -13,33 +13,22 @@
  *   stop signal is either seen by the wait or stays pending until the next one. A
  *   request in hand therefore always completes, which is what a graceful stop promises.
  *
- * - OS_Accept() retries accept(2) on EINTR unless FCGI_FAIL_ACCEPT_ON_INTR was given to
- *   FCGX_InitRequest, and returns -1 as soon as its static shutdownPending flag is set
- *   (FCGX_ShutdownPending() sets it; nothing ever clears it). The flag is tested just
- *   before accept(2) is entered, with a window in between ("There's a window here" in
- *   its source): a signal arriving there would leave a blocking accept() asleep. We
- *   never block in libfcgi's accept: the listening socket is O_NONBLOCK and FCGX_Accept_r
- *   is only called once our wait said a connection (or a kept-alive request) is there;
- *   when another worker took the connection first, accept fails with EAGAIN, which
- *   OS_Accept does not consider "reasonable" and returns to us (FCGX_Accept_r then
- *   returns -EAGAIN and we wait again). The stop handler still calls
- *   FCGX_ShutdownPending() (fcgi_io_shutdown_pending), so any accept made after a stop
- *   returns at once.
+ * - OS_Accept() blocks the worker in the first read of a new connection (up to 2 s on a
+ *   unix socket, is_af_unix_keeper; without limit on TCP), so libfcgi never accepts
+ *   here: see "Accepting is ours" below. The stop handler still calls
+ *   FCGX_ShutdownPending() (fcgi_io_shutdown_pending), so libfcgi refuses anything after
+ *   a stop.
  *
  * - FCGX_Accept_r() first finishes the previous request, then, when the previous request
  *   asked for keep-alive (FCGI_KEEP_CONN, nginx's fastcgi_keep_conn on), reads the next
- *   request from the same connection without going back to accept(); only when that
- *   read fails (nginx closed it) does it close the connection and accept a new one. So
- *   while it holds a kept-alive connection a worker waits on that connection only (this
- *   is the "one connection at a time per worker" of SPEC §3).
+ *   request from the same connection; only when that read fails (nginx closed it) does
+ *   it close the connection. So while it holds a kept-alive connection a worker waits on
+ *   that connection only (the "one connection at a time per worker" of SPEC §3), which is
+ *   why every shipped nginx configuration has keep-alive off.
  *
  * - FCGX_Init() installs handlers for SIGPIPE and SIGUSR1 only where the disposition is
  *   still SIG_DFL (installSignalHandler(..., force = FALSE)): the worker's own settings,
  *   made before FCGX_Init, are kept.
- *
- * - On AF_UNIX sockets OS_Accept waits up to 2 s (select) for the new connection to
- *   become readable and drops it otherwise (is_af_unix_keeper); nginx writes the request
- *   right after connecting, so this costs nothing in practice.
  *
  * Stopping while holding nginx's kept-alive connection needs care of our own, because
  * nginx may be sending the next request into it at the moment we close it, and nginx
@@ -64,8 +53,8 @@
  * a peer dripping bytes could otherwise stretch forever).
  *
  * Every idle worker polls the listening socket, so a new connection wakes them all and
- * the losers get EAGAIN. That costs a few microseconds per new connection (rare with
- * keep-alive) and, unlike EPOLLEXCLUSIVE, never leaves a connection waiting in the
+ * the losers get EAGAIN. That costs a few microseconds per new connection and, unlike
+ * EPOLLEXCLUSIVE, never leaves a connection waiting in the
  * backlog because the one worker woken for it was told to stop at the same moment.
  */
 #include "worker/fcgi_io.h"
