@@ -20,6 +20,8 @@
 
 #include <openssl/evp.h>
 
+#include "worker/gate.h"
+
 /* yescrypt, the default of current Debian and Fedora for /etc/shadow. */
 #define PASSWORD_PREFIX "$y$"
 
@@ -56,7 +58,23 @@ static const char *password_phrase(const char *password, char digest[PASSWORD_DI
     return digest;
 }
 
-bool password_hash(const char *password, char *hash, size_t hashlen, char *why, size_t whylen)
+/* crypt_rn inside the gate; NULL with *busy set when the gate is full. */
+static const char *password_crypt(const char *phrase, const char *setting, struct crypt_data *data,
+                                  bool *busy)
+{
+    const char *result;
+
+    *busy = !gate_try_enter();
+    if (*busy) {
+        return NULL;
+    }
+    result = crypt_rn(phrase, setting, data, sizeof *data);
+    gate_leave();
+    return result;
+}
+
+enum password_result password_hash(const char *password, char *hash, size_t hashlen, char *why,
+                                   size_t whylen)
 {
     char salt[CRYPT_GENSALT_OUTPUT_SIZE], digest[PASSWORD_DIGEST_HEX];
     struct crypt_data data;
@@ -64,39 +82,45 @@ bool password_hash(const char *password, char *hash, size_t hashlen, char *why, 
 
     if (phrase == NULL) {
         snprintf(why, whylen, "sha256 of an overlong password failed");
-        return false;
+        return PASSWORD_FAILED;
     }
     /* count 0: the library's default cost; rbytes NULL: the OS's randomness. */
     if (password_failed(crypt_gensalt_rn(PASSWORD_PREFIX, 0, NULL, 0, salt, sizeof salt))) {
         snprintf(why, whylen, "crypt_gensalt_rn: %s", strerror(errno));
-        return false;
+        explicit_bzero(digest, sizeof digest);
+        return PASSWORD_FAILED;
     }
     memset(&data, 0, sizeof data);
-    const char *result = crypt_rn(phrase, salt, &data, sizeof data);
-    bool ok = !password_failed(result) && strlen(result) < hashlen;
-    if (ok) {
+    bool busy;
+    const char *result = password_crypt(phrase, salt, &data, &busy);
+    enum password_result rc = PASSWORD_OK;
+    if (busy) {
+        rc = PASSWORD_BUSY;
+    } else if (!password_failed(result) && strlen(result) < hashlen) {
         memcpy(hash, result, strlen(result) + 1);
     } else {
         snprintf(why, whylen, "crypt_rn: %s", result == NULL ? strerror(errno) : "failed");
+        rc = PASSWORD_FAILED;
     }
     explicit_bzero(&data, sizeof data);
     explicit_bzero(digest, sizeof digest);
-    return ok;
+    return rc;
 }
 
-bool password_verify(const char *password, const char *hash)
+enum password_result password_verify(const char *password, const char *hash)
 {
     char digest[PASSWORD_DIGEST_HEX];
     struct crypt_data data;
     const char *phrase = password_phrase(password, digest);
 
     if (phrase == NULL) {
-        return false;
+        return PASSWORD_FAILED;
     }
     memset(&data, 0, sizeof data);
-    const char *result = crypt_rn(phrase, hash, &data, sizeof data);
+    bool busy;
+    const char *result = password_crypt(phrase, hash, &data, &busy);
     bool match = false;
-    if (!password_failed(result)) {
+    if (!busy && !password_failed(result)) {
         size_t n = strlen(hash);
         unsigned char diff = (unsigned char)(strlen(result) != n);
         for (size_t i = 0; i < n && result[i] != '\0'; i++) {
@@ -106,5 +130,5 @@ bool password_verify(const char *password, const char *hash)
     }
     explicit_bzero(&data, sizeof data);
     explicit_bzero(digest, sizeof digest);
-    return match;
+    return busy ? PASSWORD_BUSY : match ? PASSWORD_OK : PASSWORD_FAILED;
 }

@@ -15,7 +15,6 @@
 #include "app/password.h"
 #include "app/repo_users.h"
 #include "app/schemas.h"
-#include "worker/gate.h"
 
 #define USER_NOT_FOUND "User not found"
 
@@ -57,17 +56,15 @@ void users_create(struct http_request *req, struct http_response *res)
         http_reply_internal_error(req, res, "validated body without email or password");
         return;
     }
-    /* At most PASSWORD_HASH_CONCURRENCY workers hash at once (SPEC §12): beyond that,
-     * 503 + Retry-After at once, so health checks and reads keep their workers. */
-    if (!gate_try_enter()) {
+    switch (password_hash(password, hash, sizeof hash, why, sizeof why)) {
+    case PASSWORD_BUSY: /* enough workers are hashing already (SPEC §12) */
         http_reply_unavailable(res);
         return;
-    }
-    bool hashed = password_hash(password, hash, sizeof hash, why, sizeof why);
-    gate_leave();
-    if (!hashed) {
+    case PASSWORD_FAILED:
         http_reply_internal_error(req, res, why);
         return;
+    case PASSWORD_OK:
+        break;
     }
     struct user_new user = {.email = email, .hashed_password = hash};
     enum repo_status status = repo_users_create(&user, &out);

@@ -234,8 +234,10 @@ static void fcgi_io_accept_one(void)
         size_t oldest = 0;
 
         for (size_t i = 1; i < fcgi_conn.npending; i++) {
-            if (fcgi_io_ms_since(&fcgi_conn.pending[i].since) >
-                fcgi_io_ms_since(&fcgi_conn.pending[oldest].since)) {
+            const struct timespec *a = &fcgi_conn.pending[i].since;
+            const struct timespec *b = &fcgi_conn.pending[oldest].since;
+
+            if (a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec)) {
                 oldest = i;
             }
         }
@@ -244,6 +246,30 @@ static void fcgi_io_accept_one(void)
     fcgi_conn.pending[fcgi_conn.npending].fd = fd;
     clock_gettime(CLOCK_MONOTONIC, &fcgi_conn.pending[fcgi_conn.npending].since);
     fcgi_conn.npending++;
+}
+
+/* Fills p[0..npending) with the pending connections, p[i] for pending[i]; returns how many. */
+static size_t fcgi_io_pending_pollset(struct pollfd *p)
+{
+    for (size_t i = 0; i < fcgi_conn.npending; i++) {
+        p[i] = (struct pollfd){.fd = fcgi_conn.pending[i].fd, .events = POLLIN};
+    }
+    return fcgi_conn.npending;
+}
+
+/* Takes the first pending connection that p (from fcgi_io_pending_pollset, polled) says
+ * is readable or hung up out of the set: its descriptor, or -1 when none is. */
+static int fcgi_io_pending_take(const struct pollfd *p)
+{
+    for (size_t i = 0; i < fcgi_conn.npending; i++) {
+        if (p[i].revents != 0) {
+            int fd = fcgi_conn.pending[i].fd;
+
+            fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
+            return fd;
+        }
+    }
+    return -1;
 }
 
 /*
@@ -258,7 +284,7 @@ static int fcgi_io_wait(const sigset_t *waitmask)
     struct pollfd p[FCGI_IO_PENDING_MAX + 1];
     struct timespec timeout, *tp = NULL;
     long soonest = -1;
-    size_t i, n = 0;
+    size_t i, n;
     int rc;
 
     if (fcgi_req.ipcFd >= 0) {
@@ -278,16 +304,16 @@ static int fcgi_io_wait(const sigset_t *waitmask)
             continue;
         }
         soonest = soonest < 0 || left < soonest ? left : soonest;
-        p[n++] = (struct pollfd){.fd = fcgi_conn.pending[i].fd, .events = POLLIN};
         i++;
     }
-    p[n++] = (struct pollfd){.fd = fcgi_conn.listen_fd, .events = POLLIN};
+    n = fcgi_io_pending_pollset(p);
+    p[n] = (struct pollfd){.fd = fcgi_conn.listen_fd, .events = POLLIN};
     if (soonest >= 0) {
         timeout.tv_sec = soonest / 1000;
         timeout.tv_nsec = (soonest % 1000) * 1000000L;
         tp = &timeout;
     }
-    rc = ppoll(p, n, tp, waitmask);
+    rc = ppoll(p, n + 1, tp, waitmask);
     if (rc < 0) {
         if (errno == EINTR) {
             return 0;
@@ -297,14 +323,11 @@ static int fcgi_io_wait(const sigset_t *waitmask)
     }
     /* A silent connection that spoke (or hung up: libfcgi then finds nothing and closes
      * it) is served first: nginx is waiting on it. */
-    for (i = 0; i + 1 < n; i++) { /* p[i] is pending[i]: built in that order above */
-        if (p[i].revents != 0) {
-            fcgi_req.ipcFd = fcgi_conn.pending[i].fd;
-            fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
-            return 1;
-        }
+    fcgi_req.ipcFd = fcgi_io_pending_take(p);
+    if (fcgi_req.ipcFd >= 0) {
+        return 1;
     }
-    if (p[n - 1].revents != 0) {
+    if (p[n].revents != 0) {
         fcgi_io_accept_one();
     }
     return 0; /* the new connection is polled on the next round (usually readable at once) */
@@ -314,21 +337,12 @@ static int fcgi_io_wait(const sigset_t *waitmask)
 static int fcgi_io_pending_ready(int timeout_ms)
 {
     struct pollfd p[FCGI_IO_PENDING_MAX];
-    size_t i;
+    size_t n = fcgi_io_pending_pollset(p);
 
-    for (i = 0; i < fcgi_conn.npending; i++) {
-        p[i] = (struct pollfd){.fd = fcgi_conn.pending[i].fd, .events = POLLIN};
-    }
-    if (fcgi_conn.npending == 0 || poll(p, fcgi_conn.npending, timeout_ms) <= 0) {
+    if (n == 0 || poll(p, n, timeout_ms) <= 0) {
         return -1;
     }
-    for (i = 0; i < fcgi_conn.npending; i++) {
-        if (p[i].revents != 0) {
-            fcgi_conn.pending[i] = fcgi_conn.pending[--fcgi_conn.npending];
-            return p[i].fd;
-        }
-    }
-    return -1;
+    return fcgi_io_pending_take(p);
 }
 
 /* Hands the connection in fcgi_req.ipcFd to libfcgi, which reads the request's params
